@@ -1,0 +1,58 @@
+# Rigger developer commands. `make run` starts the whole platform; `make test`
+# runs every test tier that fits a laptop; heavier tiers have their own targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+WORKFLOWCHECK_VERSION := v0.6.0
+GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
+TEST_TIMEOUT ?= 20m
+
+export RIGGER_DEVSERVER_BIN := $(BIN)/rigger-devserver
+
+.PHONY: all build run test test-unit test-devserver vet workflowcheck services bench clean replay-record
+
+all: build
+
+build: $(BIN)/rigger $(BIN)/rigger-devserver
+
+# Always rebuilt by go (it caches), so sources changes are never stale.
+$(BIN)/rigger: FORCE
+	$(GO) build -o $@ ./cmd/rigger
+
+$(BIN)/rigger-devserver: FORCE
+	cd devserver && $(GO) build -o $@ .
+
+FORCE:
+
+run: build
+	$(BIN)/rigger dev
+
+# Starts (installing if needed) PostgreSQL and Redis on this machine.
+services:
+	bash scripts/services.sh
+
+$(GOBIN_DIR)/workflowcheck:
+	$(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+# Fails when workflow code calls something non-deterministic.
+workflowcheck: $(GOBIN_DIR)/workflowcheck
+	$(GOBIN_DIR)/workflowcheck ./workflows/...
+
+vet:
+	$(GO) vet ./...
+	cd devserver && $(GO) vet ./...
+
+test: services build workflowcheck vet
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
+	cd devserver && $(GO) test -timeout 10m -count=1 ./...
+
+# Records a fresh onboarding history for the replay test (run after a
+# deliberate, versioned workflow change).
+replay-record: services build
+	RIGGER_RECORD_HISTORY=1 $(GO) test -count=1 -run TestRecordOnboardingHistory ./e2e/
+
+bench: services build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./e2e/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// apiError is the one error shape every route returns:
+// {"error":{"code":"...","message":"...","field":"..."}}.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func errInvalid(field, msg string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid_argument", Field: field, Message: msg}
+}
+
+func errNotFound(msg string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: msg}
+}
+
+func errConflict(msg string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: "conflict", Message: msg}
+}
+
+func errInternal() *apiError {
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log for the request ID"}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.Status, map[string]*apiError{"error": e})
+}

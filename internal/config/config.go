@@ -1,0 +1,193 @@
+// Package config reads Rigger's configuration from environment variables,
+// with the documented defaults of a developer laptop. Secrets may be given
+// directly or through a *_FILE variable (Kubernetes secrets mounted as files).
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a Rigger process may need; each command uses a part.
+type Config struct {
+	DataDir string
+
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalAPIKey    string
+	TemporalTLSCert   string
+	TemporalTLSKey    string
+	TemporalTLSCA     string
+	TemporalTLSServer string
+	TemporalTLS       bool
+
+	DatabaseURL  string
+	DBRolePrefix string
+	SecretKey    string
+
+	APIAddr    string
+	WorkerAddr string
+	AdminKey   string
+
+	RedisURL string
+
+	StorageBackend string
+	StorageDir     string
+	S3Endpoint     string
+	S3Region       string
+	S3Bucket       string
+	S3AccessKey    string
+	S3SecretKey    string
+	S3PathStyle    bool
+	S3Insecure     bool
+
+	GitProvider string
+	GitAPIURL   string
+	GitToken    string
+	GitOwner    string
+
+	Kubeconfig      string
+	KubeInCluster   bool
+	ArgoNamespace   string
+	ArgoProject     string
+	ArgoSyncTimeout time.Duration
+	BackstageImage  string
+	TaskQueues      []string
+	LogLevel        string
+	LogFormat       string
+	DevServerBinary string
+	DevServerUIPort int
+	DevServerPort   int
+}
+
+// Load reads the environment. It fails only on values that cannot be parsed
+// or secret files that cannot be read.
+func Load() (Config, error) {
+	var errs []string
+	get := func(key, def string) string {
+		if v, ok := os.LookupEnv(key); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	secret := func(key string) string {
+		if f := os.Getenv(key + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s_FILE: %v", key, err))
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}
+		return os.Getenv(key)
+	}
+	boolean := func(key string, def bool) bool {
+		v := os.Getenv(key)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %q is not a boolean", key, v))
+		}
+		return b
+	}
+	duration := func(key string, def time.Duration) time.Duration {
+		v := os.Getenv(key)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("%s: %q is not a positive duration like 10m", key, v))
+			return def
+		}
+		return d
+	}
+	integer := func(key string, def int) int {
+		v := os.Getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %q is not an integer", key, v))
+		}
+		return n
+	}
+
+	dataDir := get("RIGGER_DATA_DIR", ".rigger")
+	c := Config{
+		DataDir:           dataDir,
+		TemporalAddress:   os.Getenv("TEMPORAL_ADDRESS"),
+		TemporalNamespace: get("TEMPORAL_NAMESPACE", "default"),
+		TemporalAPIKey:    secret("TEMPORAL_API_KEY"),
+		TemporalTLSCert:   os.Getenv("TEMPORAL_TLS_CERT"),
+		TemporalTLSKey:    os.Getenv("TEMPORAL_TLS_KEY"),
+		TemporalTLSCA:     os.Getenv("TEMPORAL_TLS_CA"),
+		TemporalTLSServer: os.Getenv("TEMPORAL_TLS_SERVER_NAME"),
+		TemporalTLS:       boolean("TEMPORAL_TLS", false),
+		DatabaseURL:       secret("DATABASE_URL"),
+		DBRolePrefix:      os.Getenv("RIGGER_DB_ROLE_PREFIX"),
+		SecretKey:         secret("RIGGER_SECRET_KEY"),
+		APIAddr:           get("RIGGER_API_ADDR", "127.0.0.1:8080"),
+		WorkerAddr:        get("RIGGER_WORKER_ADDR", "127.0.0.1:9090"),
+		AdminKey:          secret("RIGGER_ADMIN_KEY"),
+		RedisURL:          secret("RIGGER_REDIS_URL"),
+		StorageBackend:    get("RIGGER_STORAGE_BACKEND", "local"),
+		StorageDir:        get("RIGGER_STORAGE_DIR", filepath.Join(dataDir, "storage")),
+		S3Endpoint:        os.Getenv("RIGGER_S3_ENDPOINT"),
+		S3Region:          get("RIGGER_S3_REGION", "us-east-1"),
+		S3Bucket:          os.Getenv("RIGGER_S3_BUCKET"),
+		S3AccessKey:       secret("RIGGER_S3_ACCESS_KEY"),
+		S3SecretKey:       secret("RIGGER_S3_SECRET_KEY"),
+		S3PathStyle:       boolean("RIGGER_S3_PATH_STYLE", true),
+		S3Insecure:        boolean("RIGGER_S3_INSECURE", false),
+		GitProvider:       os.Getenv("RIGGER_GIT_PROVIDER"),
+		GitAPIURL:         os.Getenv("RIGGER_GIT_API_URL"),
+		GitToken:          secret("RIGGER_GIT_TOKEN"),
+		GitOwner:          os.Getenv("RIGGER_GIT_OWNER"),
+		Kubeconfig:        os.Getenv("RIGGER_KUBECONFIG"),
+		KubeInCluster:     boolean("RIGGER_KUBE_IN_CLUSTER", false),
+		ArgoNamespace:     get("RIGGER_ARGOCD_NAMESPACE", "argocd"),
+		ArgoProject:       get("RIGGER_ARGOCD_PROJECT", "default"),
+		ArgoSyncTimeout:   duration("RIGGER_ARGOCD_SYNC_TIMEOUT", 10*time.Minute),
+		BackstageImage:    get("RIGGER_BACKSTAGE_IMAGE", "ghcr.io/backstage/backstage:latest"),
+		LogLevel:          get("RIGGER_LOG_LEVEL", "info"),
+		LogFormat:         get("RIGGER_LOG_FORMAT", "text"),
+		DevServerBinary:   os.Getenv("RIGGER_DEVSERVER_BIN"),
+		DevServerPort:     integer("RIGGER_TEMPORAL_PORT", 7233),
+		DevServerUIPort:   integer("RIGGER_TEMPORAL_UI_PORT", 8233),
+	}
+	if q := os.Getenv("RIGGER_TASK_QUEUES"); q != "" {
+		for _, s := range strings.Split(q, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.TaskQueues = append(c.TaskQueues, s)
+			}
+		}
+	}
+	switch c.GitProvider {
+	case "", "github", "gitlab":
+	default:
+		errs = append(errs, fmt.Sprintf("RIGGER_GIT_PROVIDER: %q is not github or gitlab", c.GitProvider))
+	}
+	if c.GitProvider != "" && c.GitOwner == "" {
+		errs = append(errs, "RIGGER_GIT_OWNER: required when RIGGER_GIT_PROVIDER is set (the org or group that holds tenant config repos)")
+	}
+	switch c.StorageBackend {
+	case "local", "s3":
+	default:
+		errs = append(errs, fmt.Sprintf("RIGGER_STORAGE_BACKEND: %q is not local or s3", c.StorageBackend))
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("config: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// KubeConfigured reports whether a Kubernetes API is configured.
+func (c Config) KubeConfigured() bool { return c.Kubeconfig != "" || c.KubeInCluster }

@@ -1,0 +1,83 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/rigger-platform/rigger/workflows"
+)
+
+// AllTaskQueues lists the queues a worker serves when none are chosen.
+var AllTaskQueues = []string{workflows.TaskQueueOnboarding}
+
+// Options tune the workers of one process.
+type Options struct {
+	// TaskQueues to serve; empty means AllTaskQueues.
+	TaskQueues []string
+	// HeartbeatInterval of the automatic activity heartbeat (default 2s).
+	HeartbeatInterval time.Duration
+	// Identity shown in the Web UI (default: the SDK's host@pid).
+	Identity string
+}
+
+// Start registers and starts one worker per task queue. Stop them with the
+// returned function, which waits for in-flight activities to finish.
+func Start(c client.Client, deps Dependencies, opts Options) (stop func(), err error) {
+	queues := opts.TaskQueues
+	if len(queues) == 0 {
+		queues = AllTaskQueues
+	}
+	var started []worker.Worker
+	stop = func() {
+		for _, w := range started {
+			w.Stop()
+		}
+	}
+	for _, q := range queues {
+		if !slices.Contains(AllTaskQueues, q) {
+			stop()
+			return nil, fmt.Errorf("unknown task queue %q (known: %v)", q, AllTaskQueues)
+		}
+		w := worker.New(c, q, worker.Options{
+			Identity:                           opts.Identity,
+			Interceptors:                       []interceptor.WorkerInterceptor{&HeartbeatInterceptor{Interval: opts.HeartbeatInterval}},
+			WorkerStopTimeout:                  30 * time.Second,
+			EnableSessionWorker:                false,
+			MaxConcurrentActivityExecutionSize: 64,
+		})
+		register(w, q, deps)
+		if err := w.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("start worker for %s: %w", q, err)
+		}
+		started = append(started, w)
+	}
+	return stop, nil
+}
+
+func register(w worker.Worker, queue string, d Dependencies) {
+	switch queue {
+	case workflows.TaskQueueOnboarding:
+		workflows.RegisterTenant(w)
+		for _, a := range []any{d.ControlPlane, d.TenantDB, d.Cache, d.Storage, d.Git, d.Kube, d.Argo} {
+			w.RegisterActivity(a)
+		}
+	}
+}
+
+// Run starts the workers and blocks until ctx is done, then drains them.
+func Run(ctx context.Context, c client.Client, deps Dependencies, opts Options) error {
+	stop, err := Start(c, deps, opts)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	stop()
+	return nil
+}

@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rigger-platform/rigger/activities/argocd"
+	"github.com/rigger-platform/rigger/activities/cache"
+	"github.com/rigger-platform/rigger/activities/controlplane"
+	"github.com/rigger-platform/rigger/activities/gitprovider"
+	"github.com/rigger-platform/rigger/activities/kube"
+	"github.com/rigger-platform/rigger/activities/storage"
+	"github.com/rigger-platform/rigger/activities/tenantdb"
+	"github.com/rigger-platform/rigger/internal/store"
+)
+
+// OffboardingSteps lists the offboarding steps in order: the reverse of
+// onboarding, with a final backup before any data is removed.
+var OffboardingSteps = []string{StepMarkOffboarding, StepFinalBackup, StepArgoCD, StepKubernetes, StepGit, StepStorage, StepCache, StepDatabase, StepBilling, StepMarkDeleted}
+
+// TenantOffboarding removes every resource of a tenant. Each removal is
+// idempotent (already gone is success), so the workflow moves forward only:
+// a failed run is fixed and started again rather than compensated.
+func TenantOffboarding(ctx workflow.Context, in OffboardingInput) (Progress, error) {
+	f := &offboarding{in: in, t: newTracker(in.Slug, KindOffboarding, OffboardingSteps)}
+	if err := f.setup(ctx); err != nil {
+		return f.t.snapshot(), err
+	}
+	return f.run(ctx)
+}
+
+type offboarding struct {
+	in   OffboardingInput
+	t    *tracker
+	caps controlplane.Capabilities
+}
+
+func (f *offboarding) setup(ctx workflow.Context) error {
+	if err := f.t.register(ctx); err != nil {
+		return err
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchTenant.ValueSet(f.in.Slug), SearchKind.ValueSet(KindOffboarding)); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
+	}
+	return workflow.ExecuteActivity(stepOptions(ctx, shortStep), cpActs.ControlPlaneCapabilities, controlplane.CapabilitiesInput{}).Get(ctx, &f.caps)
+}
+
+func (f *offboarding) run(ctx workflow.Context) (Progress, error) {
+	if err := f.steps(ctx); err != nil {
+		f.t.finish(ctx, store.StatusFailed, err)
+		f.recordFailure(ctx, err)
+		if temporal.IsCanceledError(err) {
+			return f.t.snapshot(), err
+		}
+		return f.t.snapshot(), temporal.NewNonRetryableApplicationError("offboarding failed: "+err.Error(), "OffboardingFailed", err)
+	}
+	f.t.finish(ctx, store.StatusDeleted, nil)
+	return f.t.snapshot(), nil
+}
+
+// recordFailure leaves the tenant `offboarding` with the reason, so the
+// operator sees what is left and can start the offboarding again.
+func (f *offboarding) recordFailure(ctx workflow.Context, cause error) {
+	ctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	err := workflow.ExecuteActivity(undoOptions(ctx), cpActs.ControlPlaneSetStatus, controlplane.SetStatusInput{
+		Slug: f.in.Slug, From: []string{store.StatusOffboarding}, To: store.StatusOffboarding, Reason: "offboarding failed: " + cause.Error(),
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("could not record offboarding failure", "error", err)
+	}
+}
+
+func (f *offboarding) steps(ctx workflow.Context) error {
+	slug := f.in.Slug
+	type removal struct {
+		step       string
+		configured bool
+		timeout    time.Duration
+		call       func(ctx workflow.Context) (string, error)
+	}
+	removals := []removal{
+		{StepMarkOffboarding, true, shortStep, func(ctx workflow.Context) (string, error) {
+			err := workflow.ExecuteActivity(ctx, cpActs.ControlPlaneSetStatus, controlplane.SetStatusInput{
+				Slug: slug, To: store.StatusOffboarding, Reason: f.in.Reason,
+			}).Get(ctx, nil)
+			return "", err
+		}},
+		// The DR family fills this hook with a verified final backup.
+		{StepFinalBackup, false, shortStep, nil},
+		{StepArgoCD, f.caps.Argo, remoteStep, func(ctx workflow.Context) (string, error) {
+			var r argocd.DeleteApplicationResult
+			err := workflow.ExecuteActivity(ctx, argoActs.ArgoDeleteApplication, argocd.DeleteApplicationInput{Slug: slug}).Get(ctx, &r)
+			return removed(r.Deleted), err
+		}},
+		{StepKubernetes, f.caps.Kube, remoteStep, func(ctx workflow.Context) (string, error) {
+			var r kube.DeleteNamespaceResult
+			err := workflow.ExecuteActivity(ctx, kubeActs.KubeDeleteNamespace, kube.DeleteNamespaceInput{Slug: slug}).Get(ctx, &r)
+			return removed(r.Deleted), err
+		}},
+		{StepGit, f.caps.Git, remoteStep, func(ctx workflow.Context) (string, error) {
+			var r gitprovider.DeleteConfigRepoResult
+			err := workflow.ExecuteActivity(ctx, gitActs.GitDeleteConfigRepo, gitprovider.DeleteConfigRepoInput{Slug: slug}).Get(ctx, &r)
+			return removed(r.Deleted), err
+		}},
+		{StepStorage, true, remoteStep, func(ctx workflow.Context) (string, error) {
+			var r storage.DeletePrefixResult
+			err := workflow.ExecuteActivity(ctx, storeActs.StorageDeletePrefix, storage.DeletePrefixInput{Slug: slug}).Get(ctx, &r)
+			return fmt.Sprintf("%d objects removed", r.Deleted), err
+		}},
+		{StepCache, f.caps.Redis, shortStep, func(ctx workflow.Context) (string, error) {
+			var r cache.DeleteUserResult
+			err := workflow.ExecuteActivity(ctx, cacheActs.CacheDeleteUser, cache.DeleteUserInput{Slug: slug}).Get(ctx, &r)
+			return fmt.Sprintf("%s, %d keys removed", removed(r.Deleted), r.KeysDeleted), err
+		}},
+		{StepDatabase, true, shortStep, func(ctx workflow.Context) (string, error) {
+			var r tenantdb.DropResult
+			err := workflow.ExecuteActivity(ctx, dbActs.TenantDBDrop, tenantdb.DropInput{Slug: slug}).Get(ctx, &r)
+			return removed(r.Dropped), err
+		}},
+		{StepBilling, true, shortStep, func(ctx workflow.Context) (string, error) {
+			var r controlplane.UnsubscribeResult
+			err := workflow.ExecuteActivity(ctx, cpActs.BillingUnsubscribe, controlplane.UnsubscribeInput{Slug: slug}).Get(ctx, &r)
+			return removed(r.Ended), err
+		}},
+		{StepMarkDeleted, true, shortStep, func(ctx workflow.Context) (string, error) {
+			err := workflow.ExecuteActivity(ctx, cpActs.ControlPlaneSetStatus, controlplane.SetStatusInput{
+				Slug: slug, From: []string{store.StatusOffboarding}, To: store.StatusDeleted, Reason: f.in.Reason,
+			}).Get(ctx, nil)
+			return "", err
+		}},
+	}
+	for _, r := range removals {
+		if !r.configured {
+			detail := "skipped: not configured"
+			if r.call == nil {
+				detail = "skipped: no backup hook installed yet"
+			}
+			f.t.set(ctx, r.step, StepSkipped, detail, nil)
+			continue
+		}
+		f.t.set(ctx, r.step, StepRunning, "", nil)
+		detail, err := r.call(stepOptions(ctx, r.timeout))
+		if err != nil {
+			f.t.set(ctx, r.step, StepFailed, "", err)
+			return fmt.Errorf("step %s: %w", r.step, err)
+		}
+		f.t.set(ctx, r.step, StepDone, detail, nil)
+	}
+	return nil
+}
+
+func removed(did bool) string {
+	if did {
+		return "removed"
+	}
+	return "already gone"
+}
