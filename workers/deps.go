@@ -97,7 +97,7 @@ func BuildDependencies(ctx context.Context, cfg config.Config, st *store.Store, 
 		closers = append(closers, func() { _ = rc.Close() })
 		d.Cache.Client = rc
 	}
-	objects, err := storage.FromConfig(ctx, storage.Config{
+	objects, err := storage.FromConfig(storage.Config{
 		Backend: cfg.StorageBackend, Dir: cfg.StorageDir, Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, Bucket: cfg.S3Bucket,
 		AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, PathStyle: cfg.S3PathStyle, Insecure: cfg.S3Insecure,
 	})

@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"fmt"
+	"go.temporal.io/sdk/activity"
 	"slices"
 	"time"
 
@@ -66,7 +67,7 @@ func register(w worker.Worker, queue string, d Dependencies) {
 	case workflows.TaskQueueOnboarding:
 		workflows.RegisterTenant(w)
 		for _, a := range []any{d.ControlPlane, d.TenantDB, d.Cache, d.Storage, d.Git, d.Kube, d.Argo} {
-			w.RegisterActivity(a)
+			w.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 		}
 	}
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"go.temporal.io/sdk/activity"
 	"slices"
 	"sync"
 	"testing"
@@ -57,7 +58,7 @@ func newMockedEnv(t *testing.T, caps controlplane.Capabilities, failures map[str
 	env.RegisterWorkflowWithOptions(TenantOffboarding, workflowOptions(TenantOffboardingWorkflow))
 	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
 		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
-		env.RegisterActivity(a)
+		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 	}
 	c := &calls{}
 	mockAll(env, c, caps, failures)
@@ -70,7 +71,9 @@ func mockAll(env *testsuite.TestWorkflowEnvironment, c *calls, caps controlplane
 		return failures[name]
 	}
 	env.OnActivity(cpActs.ControlPlaneCapabilities, mock.Anything, mock.Anything).Return(
-		func(context.Context, controlplane.CapabilitiesInput) (controlplane.Capabilities, error) { return caps, nil })
+		func(context.Context, controlplane.CapabilitiesInput) (controlplane.Capabilities, error) {
+			return caps, nil
+		})
 	env.OnActivity(cpActs.ControlPlaneRecordTenant, mock.Anything, mock.Anything).Return(
 		func(context.Context, controlplane.RecordTenantInput) (controlplane.RecordTenantResult, error) {
 			return controlplane.RecordTenantResult{Created: true, Status: "provisioning"}, fail("ControlPlaneRecordTenant")
@@ -238,7 +241,7 @@ func TestOnboardingRetriesThenSucceeds(t *testing.T) {
 	env.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
 	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
 		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
-		env.RegisterActivity(a)
+		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 	}
 	c := &calls{}
 	// The database refuses twice with a retryable error, then works.
@@ -293,7 +296,7 @@ func TestOnboardingCancelledMidRunCompensates(t *testing.T) {
 	env.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
 	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
 		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
-		env.RegisterActivity(a)
+		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 	}
 	c := &calls{}
 	// The git step is where the operator cancels: it blocks until the
