@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rigger-platform/rigger/internal/pgtest"
 	"github.com/rigger-platform/rigger/internal/store"
@@ -141,5 +142,34 @@ func TestListTenants(t *testing.T) {
 	page, err := s.ListTenants(ctx, "", "aaa", 1)
 	if err != nil || len(page) != 1 || page[0].Slug != "bbb" {
 		t.Fatalf("page after aaa: %+v %v", page, err)
+	}
+}
+
+func TestRecordUsageOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if _, _, err := s.ClaimTenant(ctx, store.TenantSpec{Slug: "usage", DisplayName: "U", Plan: "team", Owner: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	e := store.UsageEvent{ID: "run/1", Tenant: "usage", Metric: store.MetricScaffolderRuns, Quantity: 1, OccurredAt: at}
+	for i, want := range []bool{true, false} {
+		if stored, err := s.RecordUsage(ctx, e); err != nil || stored != want {
+			t.Fatalf("record #%d: stored=%v err=%v", i, stored, err)
+		}
+	}
+	e2 := e
+	e2.ID, e2.Quantity = "run/2", 4
+	if _, err := s.RecordUsage(ctx, e2); err != nil {
+		t.Fatal(err)
+	}
+	totals, err := s.UsageTotals(ctx, "usage", at.AddDate(0, 0, -1), at.AddDate(0, 0, 1))
+	if err != nil || totals[store.MetricScaffolderRuns] != 5 {
+		t.Fatalf("totals %v %v", totals, err)
+	}
+	bad := e
+	bad.ID, bad.Metric = "x", "Bad Metric"
+	if _, err := s.RecordUsage(ctx, bad); err == nil {
+		t.Fatal("invalid metric name accepted")
 	}
 }
