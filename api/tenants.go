@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -125,7 +126,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 		Slug: req.Slug, DisplayName: req.DisplayName, Plan: req.Plan, Owner: req.Owner, Admins: req.Admins, Plugins: req.Plugins,
 	})
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, errConflict(err.Error()))
+		writeError(w, errConflict(strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")))
 		return
 	}
 	if err != nil {

@@ -65,12 +65,23 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// parse accepts flags before and after positional arguments
+// (`offboard acme --wait` as well as `offboard --wait acme`); the
+// positional ones are left in fs.Args().
 func parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageError(err.Error())
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 func onboard(ctx context.Context, c *Client, args []string, out io.Writer) error {
@@ -132,7 +143,7 @@ func offboard(ctx context.Context, c *Client, args []string, out io.Writer) erro
 }
 
 func status(ctx context.Context, c *Client, args []string, out io.Writer) error {
-	if len(args) != 1 {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		return usageError("usage: rigger tenant status <slug>")
 	}
 	var t api.TenantResponse
@@ -184,7 +195,7 @@ func follow(ctx context.Context, c *Client, slug string, out io.Writer, want str
 			return err
 		}
 		for _, s := range t.Steps {
-			if seen[s.Name] == s.State {
+			if seen[s.Name] == s.State || (s.State == workflows.StepPending && seen[s.Name] == "") {
 				continue
 			}
 			seen[s.Name] = s.State
