@@ -47,7 +47,10 @@ func (s *Server) Handler() http.Handler {
 
 	mux := http.NewServeMux()
 	ops.Mount(mux, s.Registry, ops.Check{Name: "database", Fn: func(ctx context.Context) error { return s.Store.Pool.Ping(ctx) }},
-		ops.Check{Name: "temporal", Fn: func(ctx context.Context) error { _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); return err }})
+		ops.Check{Name: "temporal", Fn: func(ctx context.Context) error {
+			_, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}})
 	s.route(mux, "POST /v1/tenants", s.requireAdmin(s.createTenant))
 	s.route(mux, "GET /v1/tenants", s.requireAdmin(s.listTenants))
 	s.route(mux, "GET /v1/tenants/{slug}", s.requireAdmin(s.getTenant))

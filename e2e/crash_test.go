@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -28,8 +31,9 @@ func riggerBinary(t testing.TB) string {
 // workerProcess runs `rigger worker` configured like the platform's
 // in-process worker (Kubernetes and ArgoCD cannot be reached by a separate
 // process here, so it has neither).
-func (p *platform) workerProcess(t *testing.T, git *gitFixture) *exec.Cmd {
+func (p *platform) workerProcess(t *testing.T, git *gitFixture) (*exec.Cmd, string) {
 	t.Helper()
+	opsAddr := freeAddr(t)
 	cmd := exec.Command(riggerBinary(t), "worker")
 	redisURL := os.Getenv("RIGGER_TEST_REDIS_URL")
 	if redisURL == "" {
@@ -46,7 +50,7 @@ func (p *platform) workerProcess(t *testing.T, git *gitFixture) *exec.Cmd {
 		"RIGGER_GIT_API_URL="+git.gh.URL(),
 		"RIGGER_GIT_TOKEN="+git.gh.Token(),
 		"RIGGER_GIT_OWNER="+git.gh.Owner(),
-		"RIGGER_WORKER_ADDR=127.0.0.1:0",
+		"RIGGER_WORKER_ADDR="+opsAddr,
 		"RIGGER_KUBECONFIG=",
 	)
 	cmd.Stdout, cmd.Stderr = testLogWriter(t), testLogWriter(t)
@@ -60,7 +64,46 @@ func (p *platform) workerProcess(t *testing.T, git *gitFixture) *exec.Cmd {
 			_ = cmd.Wait()
 		}
 	})
-	return cmd
+	return cmd, "http://" + opsAddr
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitReady polls the worker's /readyz, and checks /healthz and /metrics.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker at %s never ready: %v", base, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		resp, err := http.Get(base + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("worker %s: %v %v", path, resp, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if path == "/metrics" && !strings.Contains(string(body), "go_goroutines") {
+			t.Fatalf("worker /metrics has no Prometheus metrics")
+		}
+	}
 }
 
 // TestWorkerCrashMidOnboarding kills the worker process (SIGKILL) while the
@@ -72,7 +115,8 @@ func TestWorkerCrashMidOnboarding(t *testing.T) {
 	reached, release := git.gh.BlockCreates()
 	defer release()
 
-	first := p.workerProcess(t, git)
+	first, ops := p.workerProcess(t, git)
+	waitReady(t, ops)
 	slug := "crash-" + pgtest4()
 	if code := p.call("POST", "/v1/tenants", onboardRequest(slug), nil); code != http.StatusAccepted {
 		t.Fatalf("POST = %d", code)
@@ -90,7 +134,8 @@ func TestWorkerCrashMidOnboarding(t *testing.T) {
 	// one would: the retry must find that repository, not make another.
 	release()
 
-	p.workerProcess(t, git)
+	_, ops = p.workerProcess(t, git)
+	waitReady(t, ops)
 	got := p.waitStatus(slug, "active", 2*time.Minute)
 	for _, s := range got.Steps {
 		if s.State != "done" && s.State != "skipped" {

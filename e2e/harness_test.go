@@ -98,6 +98,9 @@ type platformOptions struct {
 	noWorker bool
 	// argoHealthyAfter is how long the simulated ArgoCD controller takes.
 	argoHealthyAfter time.Duration
+	// devDefaults configures only what `rigger dev` has on a laptop:
+	// PostgreSQL and local storage (no Redis, Git, Kubernetes or ArgoCD).
+	devDefaults bool
 }
 
 func newPlatform(t testing.TB, o platformOptions) *platform {
@@ -157,6 +160,9 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	}
 	if o.git != nil {
 		p.deps.Git = o.git
+	}
+	if o.devDefaults {
+		p.deps.Cache.Client, p.deps.Kube.Client, p.deps.Argo.Client = nil, nil, nil
 	}
 	p.deps.ControlPlane = &controlplane.Activities{Store: st}
 	p.deps.ControlPlane.Capabilities = p.deps.Capabilities(p.cfg)
