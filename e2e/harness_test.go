@@ -124,11 +124,7 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	p.store = st
 	p.cfg = config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default", ArgoSyncTimeout: time.Minute, BackstageImage: "backstage:test"}
 	logger := slog.New(slog.NewTextHandler(testLogWriter(t), nil))
-	c, err := workers.Dial(ctx, p.cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := dialTemporal(t, p)
 	p.client = c
 
 	p.secretKey = bytes.Repeat([]byte{7}, 32)
@@ -279,4 +275,15 @@ func simulateArgoController(t testing.TB, c *argofake.Clientset, after time.Dura
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
+}
+
+func dialTemporal(t testing.TB, p *platform) client.Client {
+	t.Helper()
+	cfg := config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default"}
+	c, err := workers.Dial(context.Background(), cfg, slog.New(slog.NewTextHandler(testLogWriter(t), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

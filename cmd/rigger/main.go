@@ -15,6 +15,7 @@ import (
 
 	"github.com/rigger-platform/rigger/internal/config"
 	"github.com/rigger-platform/rigger/starter"
+	"github.com/rigger-platform/rigger/workers"
 )
 
 const usage = `usage: rigger <command> [args]
@@ -29,6 +30,9 @@ platform:
 starter (talks to the API at RIGGER_API_URL with RIGGER_API_KEY):
   tenant onboard --slug S --owner U [--plan P] [--name N] [--admin U] [--plugin P] [--wait]
   tenant status S | tenant offboard S [--wait] | tenant list [--status S]
+
+operators (talk to Temporal at TEMPORAL_ADDRESS):
+  schedules list | sync | trigger ID | pause ID [note] | unpause ID
 `
 
 func main() {
@@ -63,6 +67,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runSetup(ctx, cfg, logger)
 	case "tenant":
 		return starter.Tenant(ctx, apiClient(cfg), args[1:], stdout, stderr)
+	case "schedules":
+		tc, err := workers.Dial(ctx, cfg, logger)
+		if err != nil {
+			fmt.Fprintln(stderr, "rigger:", err)
+			return 1
+		}
+		defer tc.Close()
+		return starter.Schedules(ctx, tc, scheduleSpecs(cfg), args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "rigger: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -72,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func scheduleSpecs(cfg config.Config) []workers.ScheduleSpec {
+	return workers.DefaultSchedules(cfg.BillingCron, cfg.BackupCron, cfg.DrillCron, cfg.PausedSchedules)
 }
 
 func apiClient(cfg config.Config) *starter.Client {

@@ -57,6 +57,10 @@ type Config struct {
 	ArgoSyncTimeout time.Duration
 	BackstageImage  string
 	TaskQueues      []string
+	BillingCron     string
+	BackupCron      string
+	DrillCron       string
+	PausedSchedules map[string]bool
 	LogLevel        string
 	LogFormat       string
 	DevServerBinary string
@@ -157,6 +161,10 @@ func Load() (Config, error) {
 		ArgoProject:       get("RIGGER_ARGOCD_PROJECT", "default"),
 		ArgoSyncTimeout:   duration("RIGGER_ARGOCD_SYNC_TIMEOUT", 10*time.Minute),
 		BackstageImage:    get("RIGGER_BACKSTAGE_IMAGE", "ghcr.io/backstage/backstage:latest"),
+		BillingCron:       get("RIGGER_SCHEDULE_BILLING", "0 0 1 * *"),
+		BackupCron:        get("RIGGER_SCHEDULE_BACKUPS", "0 2 * * *"),
+		DrillCron:         get("RIGGER_SCHEDULE_DRILL", "0 4 * * 0"),
+		PausedSchedules:   map[string]bool{},
 		LogLevel:          get("RIGGER_LOG_LEVEL", "info"),
 		LogFormat:         get("RIGGER_LOG_FORMAT", "text"),
 		DevServerBinary:   os.Getenv("RIGGER_DEVSERVER_BIN"),
@@ -167,6 +175,13 @@ func Load() (Config, error) {
 		for _, s := range strings.Split(q, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				c.TaskQueues = append(c.TaskQueues, s)
+			}
+		}
+	}
+	if p := os.Getenv("RIGGER_SCHEDULES_PAUSED"); p != "" {
+		for _, id := range strings.Split(p, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				c.PausedSchedules[id] = true
 			}
 		}
 	}
