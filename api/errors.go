@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // apiError is the one error shape every route returns:
@@ -22,6 +23,13 @@ func errInvalid(field, msg string) *apiError {
 
 func errNotFound(msg string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: msg}
+}
+
+// errNoTenant is the one answer for a tenant that does not exist, is
+// deleted, or belongs to someone else: the same status and message, so the
+// API is no oracle for other tenants' existence.
+func errNoTenant(slug string) *apiError {
+	return errNotFound("no tenant " + strconv.Quote(slug))
 }
 
 func errConflict(msg string) *apiError {

@@ -24,9 +24,21 @@ type Server struct {
 	AdminKey string
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
+	// OIDC verifies bearer tokens from an identity provider when set.
+	OIDC TokenVerifier
+	// RateLimit is requests per second per tenant (0 = unlimited), with
+	// RateBurst tokens of burst.
+	RateLimit float64
+	RateBurst int
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	limits   *limiters
+}
+
+// TokenVerifier turns a bearer token into a principal (OIDC).
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*Principal, error)
 }
 
 // Handler returns the routed, instrumented handler.
@@ -44,6 +56,7 @@ func (s *Server) Handler() http.Handler {
 		Name: "rigger_api_request_duration_seconds", Help: "API request latency by route.", Buckets: prometheus.DefBuckets,
 	}, []string{"route"})
 	s.Registry.MustRegister(s.requests, s.latency)
+	s.limits = newLimiters(s.RateLimit, s.RateBurst)
 
 	mux := http.NewServeMux()
 	ops.Mount(mux, s.Registry, ops.Check{Name: "database", Fn: func(ctx context.Context) error { return s.Store.Pool.Ping(ctx) }},
@@ -51,19 +64,49 @@ func (s *Server) Handler() http.Handler {
 			_, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
 		}})
-	s.route(mux, "POST /v1/tenants", s.requireAdmin(s.createTenant))
-	s.route(mux, "GET /v1/tenants", s.requireAdmin(s.listTenants))
-	s.route(mux, "GET /v1/tenants/{slug}", s.requireAdmin(s.getTenant))
-	s.route(mux, "DELETE /v1/tenants/{slug}", s.requireAdmin(s.deleteTenant))
+	s.route(mux, "POST /v1/tenants", platformAdmin, s.createTenant)
+	s.route(mux, "GET /v1/tenants", platformAdmin, s.listTenants)
+	s.route(mux, "GET /v1/tenants/{slug}", tenantRead, s.getTenant)
+	s.route(mux, "DELETE /v1/tenants/{slug}", platformAdmin, s.deleteTenant)
+	s.route(mux, "POST /v1/tenants/{slug}/api-keys", tenantAdmin, s.createAPIKey)
+	s.route(mux, "GET /v1/tenants/{slug}/api-keys", tenantAdmin, s.listAPIKeys)
+	s.route(mux, "POST /v1/tenants/{slug}/api-keys/{id}/rotate", tenantAdmin, s.rotateAPIKey)
+	s.route(mux, "DELETE /v1/tenants/{slug}/api-keys/{id}", tenantAdmin, s.revokeAPIKey)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + r.Method + " " + r.URL.Path})
 	})
 	return mux
 }
 
-// route registers a handler and counts its requests under the pattern, not
-// the raw path, so metrics never carry tenant slugs as unbounded labels.
-func (s *Server) route(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+// route registers a handler behind authentication, the route's access rule,
+// the tenant's rate limit and idempotency keys, and counts its requests
+// under the pattern, not the raw path, so metrics never carry tenant slugs
+// as unbounded labels.
+func (s *Server) route(mux *http.ServeMux, pattern string, need access, h http.HandlerFunc) {
+	guarded := func(w http.ResponseWriter, r *http.Request) {
+		p, e := s.authenticate(r)
+		if e != nil {
+			if e.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="rigger"`)
+			}
+			writeError(w, e)
+			return
+		}
+		if e := s.authorize(p, need, r); e != nil {
+			writeError(w, e)
+			return
+		}
+		// Limits are per tenant; the platform admin (operators, automation)
+		// is not a tenant and is not limited.
+		if !p.Admin {
+			if ok, wait := s.limits.allow(p.Tenant); !ok {
+				writeRateLimited(w, wait)
+				return
+			}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		s.idempotent(w, r, p, h)
+	}
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -75,7 +118,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 			s.requests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()
 			s.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
 		}()
-		h(rec, r)
+		guarded(rec, r)
 	})
 }
 

@@ -166,12 +166,12 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	if tenant.ValidateSlug(slug) != nil {
-		writeError(w, errNotFound("no tenant "+strconv.Quote(slug)))
+		writeError(w, errNoTenant(slug))
 		return
 	}
 	t, err := s.Store.GetTenant(r.Context(), slug)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, errNotFound("no tenant "+strconv.Quote(slug)))
+		writeError(w, errNoTenant(slug))
 		return
 	}
 	if err != nil {
@@ -254,12 +254,12 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	ctx := r.Context()
 	if tenant.ValidateSlug(slug) != nil {
-		writeError(w, errNotFound("no tenant "+strconv.Quote(slug)))
+		writeError(w, errNoTenant(slug))
 		return
 	}
 	t, err := s.Store.GetTenant(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Status == store.StatusDeleted) {
-		writeError(w, errNotFound("no tenant "+strconv.Quote(slug)))
+		writeError(w, errNoTenant(slug))
 		return
 	}
 	if err != nil {

@@ -98,6 +98,11 @@ type platformOptions struct {
 	noWorker bool
 	// argoHealthyAfter is how long the simulated ArgoCD controller takes.
 	argoHealthyAfter time.Duration
+	// rateLimit and rateBurst limit each tenant's API requests (0: none).
+	rateLimit float64
+	rateBurst int
+	// oidc, when set, verifies bearer tokens from an identity provider.
+	oidc api.TokenVerifier
 	// devDefaults configures only what `rigger dev` has on a laptop:
 	// PostgreSQL and local storage (no Redis, Git, Kubernetes or ArgoCD).
 	devDefaults bool
@@ -167,7 +172,7 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	if !o.noWorker {
 		p.startWorker()
 	}
-	s := &api.Server{Temporal: c, Store: st, AdminKey: p.adminKey, Logger: logger}
+	s := &api.Server{Temporal: c, Store: st, AdminKey: p.adminKey, Logger: logger, RateLimit: o.rateLimit, RateBurst: o.rateBurst, OIDC: o.oidc}
 	p.api = httptest.NewServer(s.Handler())
 	t.Cleanup(p.api.Close)
 	return p
@@ -189,8 +194,14 @@ func (p *platform) stopWorker() {
 	}
 }
 
-// call sends a JSON request to the API and decodes the answer.
+// call sends a JSON request to the API as the admin and decodes the answer.
 func (p *platform) call(method, path string, body any, out any) int {
+	p.t.Helper()
+	return p.callAs(p.adminKey, method, path, body, out)
+}
+
+// callAs sends a JSON request with the given bearer token.
+func (p *platform) callAs(token, method, path string, body any, out any) int {
 	p.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -198,7 +209,7 @@ func (p *platform) call(method, path string, body any, out any) int {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, p.api.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+p.adminKey)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -286,4 +297,9 @@ func dialTemporal(t testing.TB, p *platform) client.Client {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+func readAll(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/rigger-platform/rigger/api"
 	"github.com/rigger-platform/rigger/internal/config"
 	"github.com/rigger-platform/rigger/internal/devpg"
 	"github.com/rigger-platform/rigger/internal/devtemporal"
@@ -86,7 +85,10 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 	if adminKey == "" {
 		adminKey, generated = newKey(), true
 	}
-	s := &api.Server{Temporal: tc, Store: st, AdminKey: adminKey, Logger: logger}
+	s, err := newAPIServer(ctx, cfg, tc, st, adminKey, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err != nil {
 		return err

@@ -86,7 +86,10 @@ func runAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	s := &api.Server{Temporal: tc, Store: st, AdminKey: cfg.AdminKey, Logger: logger}
+	s, err := newAPIServer(ctx, cfg, tc, st, cfg.AdminKey, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err != nil {
 		return err
@@ -155,4 +158,18 @@ func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
+}
+
+// newAPIServer builds the API from config, the same for `api` and `dev`.
+func newAPIServer(ctx context.Context, cfg config.Config, tc client.Client, st *store.Store, adminKey string, logger *slog.Logger) (*api.Server, error) {
+	s := &api.Server{Temporal: tc, Store: st, AdminKey: adminKey, Logger: logger, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	if cfg.OIDCIssuer != "" {
+		v, err := api.NewOIDCVerifier(ctx, api.OIDCConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
+			TenantClaim: cfg.OIDCTenantClaim, RolesClaim: cfg.OIDCRolesClaim, AdminRole: cfg.OIDCAdminRole})
+		if err != nil {
+			return nil, err
+		}
+		s.OIDC = v
+	}
+	return s, nil
 }

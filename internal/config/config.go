@@ -57,6 +57,13 @@ type Config struct {
 	ArgoSyncTimeout time.Duration
 	BackstageImage  string
 	TaskQueues      []string
+	OIDCIssuer      string
+	OIDCAudience    string
+	OIDCTenantClaim string
+	OIDCRolesClaim  string
+	OIDCAdminRole   string
+	RateLimit       float64
+	RateBurst       int
 	BillingCron     string
 	BackupCron      string
 	DrillCron       string
@@ -161,6 +168,13 @@ func Load() (Config, error) {
 		ArgoProject:       get("RIGGER_ARGOCD_PROJECT", "default"),
 		ArgoSyncTimeout:   duration("RIGGER_ARGOCD_SYNC_TIMEOUT", 10*time.Minute),
 		BackstageImage:    get("RIGGER_BACKSTAGE_IMAGE", "ghcr.io/backstage/backstage:latest"),
+		OIDCIssuer:        os.Getenv("RIGGER_OIDC_ISSUER"),
+		OIDCAudience:      os.Getenv("RIGGER_OIDC_AUDIENCE"),
+		OIDCTenantClaim:   os.Getenv("RIGGER_OIDC_TENANT_CLAIM"),
+		OIDCRolesClaim:    os.Getenv("RIGGER_OIDC_ROLES_CLAIM"),
+		OIDCAdminRole:     os.Getenv("RIGGER_OIDC_ADMIN_ROLE"),
+		RateLimit:         float64(integer("RIGGER_RATE_LIMIT", 50)),
+		RateBurst:         integer("RIGGER_RATE_BURST", 100),
 		BillingCron:       get("RIGGER_SCHEDULE_BILLING", "0 0 1 * *"),
 		BackupCron:        get("RIGGER_SCHEDULE_BACKUPS", "0 2 * * *"),
 		DrillCron:         get("RIGGER_SCHEDULE_DRILL", "0 4 * * 0"),
