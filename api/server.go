@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/rigger-platform/rigger/internal/ops"
 	"github.com/rigger-platform/rigger/internal/store"
@@ -30,6 +31,10 @@ type Server struct {
 	// RateBurst tokens of burst.
 	RateLimit float64
 	RateBurst int
+	// Codec, when set, is served at /codec for the Temporal Web UI, to the
+	// browser origins in CodecOrigins.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -72,6 +77,7 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/tenants/{slug}/api-keys", tenantAdmin, s.listAPIKeys)
 	s.route(mux, "POST /v1/tenants/{slug}/api-keys/{id}/rotate", tenantAdmin, s.rotateAPIKey)
 	s.route(mux, "DELETE /v1/tenants/{slug}/api-keys/{id}", tenantAdmin, s.revokeAPIKey)
+	s.mountCodec(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + r.Method + " " + r.URL.Path})
 	})

@@ -103,6 +103,8 @@ type platformOptions struct {
 	rateBurst int
 	// oidc, when set, verifies bearer tokens from an identity provider.
 	oidc api.TokenVerifier
+	// codecKeys turns on payload encryption (RIGGER_CODEC_KEYS format).
+	codecKeys string
 	// devDefaults configures only what `rigger dev` has on a laptop:
 	// PostgreSQL and local storage (no Redis, Git, Kubernetes or ArgoCD).
 	devDefaults bool
@@ -127,7 +129,7 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 		t.Fatal(err)
 	}
 	p.store = st
-	p.cfg = config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default", ArgoSyncTimeout: time.Minute, BackstageImage: "backstage:test"}
+	p.cfg = config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default", ArgoSyncTimeout: time.Minute, BackstageImage: "backstage:test", CodecKeys: o.codecKeys}
 	logger := slog.New(slog.NewTextHandler(testLogWriter(t), nil))
 	c := dialTemporal(t, p)
 	p.client = c
@@ -290,7 +292,7 @@ func simulateArgoController(t testing.TB, c *argofake.Clientset, after time.Dura
 
 func dialTemporal(t testing.TB, p *platform) client.Client {
 	t.Helper()
-	cfg := config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default"}
+	cfg := config.Config{TemporalAddress: p.temporal.Frontend, TemporalNamespace: "default", CodecKeys: p.cfg.CodecKeys}
 	c, err := workers.Dial(context.Background(), cfg, slog.New(slog.NewTextHandler(testLogWriter(t), nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/rigger-platform/rigger/internal/config"
@@ -52,6 +53,13 @@ func ClientOptions(cfg config.Config, logger *slog.Logger) (client.Options, erro
 	}
 	if cfg.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
+	if cfg.CodecKeys != "" {
+		codec, err := ParseCodecKeys(cfg.CodecKeys)
+		if err != nil {
+			return opts, err
+		}
+		opts.DataConverter = converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), codec)
 	}
 	return opts, nil
 }

@@ -40,10 +40,16 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 			return err
 		}
 		defer logFile.Close()
-		srv, err := devtemporal.Start(ctx, devtemporal.Options{
+		opts := devtemporal.Options{
 			Binary: cfg.DevServerBinary, Port: cfg.DevServerPort, UIPort: cfg.DevServerUIPort,
 			DBFile: filepath.Join(cfg.DataDir, "temporal.db"), Namespace: cfg.TemporalNamespace, Stderr: logFile,
-		}, 2*time.Minute)
+		}
+		if cfg.CodecKeys != "" {
+			// Encrypted payloads become readable in the bundled Web UI.
+			opts.UICodecEndpoint = "http://" + cfg.APIAddr + "/codec"
+			cfg.CodecOrigins = append(cfg.CodecOrigins, fmt.Sprintf("http://127.0.0.1:%d", cfg.DevServerUIPort))
+		}
+		srv, err := devtemporal.Start(ctx, opts, 2*time.Minute)
 		if err != nil {
 			return err
 		}

@@ -163,6 +163,13 @@ func shutdown(srv *http.Server) {
 // newAPIServer builds the API from config, the same for `api` and `dev`.
 func newAPIServer(ctx context.Context, cfg config.Config, tc client.Client, st *store.Store, adminKey string, logger *slog.Logger) (*api.Server, error) {
 	s := &api.Server{Temporal: tc, Store: st, AdminKey: adminKey, Logger: logger, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	if cfg.CodecKeys != "" {
+		codec, err := workers.ParseCodecKeys(cfg.CodecKeys)
+		if err != nil {
+			return nil, err
+		}
+		s.Codec, s.CodecOrigins = codec, cfg.CodecOrigins
+	}
 	if cfg.OIDCIssuer != "" {
 		v, err := api.NewOIDCVerifier(ctx, api.OIDCConfig{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience,
 			TenantClaim: cfg.OIDCTenantClaim, RolesClaim: cfg.OIDCRolesClaim, AdminRole: cfg.OIDCAdminRole})

@@ -64,6 +64,8 @@ type Config struct {
 	OIDCAdminRole   string
 	RateLimit       float64
 	RateBurst       int
+	CodecKeys       string
+	CodecOrigins    []string
 	BillingCron     string
 	BackupCron      string
 	DrillCron       string
@@ -175,6 +177,7 @@ func Load() (Config, error) {
 		OIDCAdminRole:     os.Getenv("RIGGER_OIDC_ADMIN_ROLE"),
 		RateLimit:         float64(integer("RIGGER_RATE_LIMIT", 50)),
 		RateBurst:         integer("RIGGER_RATE_BURST", 100),
+		CodecKeys:         secret("RIGGER_CODEC_KEYS"),
 		BillingCron:       get("RIGGER_SCHEDULE_BILLING", "0 0 1 * *"),
 		BackupCron:        get("RIGGER_SCHEDULE_BACKUPS", "0 2 * * *"),
 		DrillCron:         get("RIGGER_SCHEDULE_DRILL", "0 4 * * 0"),
@@ -190,6 +193,11 @@ func Load() (Config, error) {
 			if s = strings.TrimSpace(s); s != "" {
 				c.TaskQueues = append(c.TaskQueues, s)
 			}
+		}
+	}
+	for _, o := range strings.Split(os.Getenv("RIGGER_CODEC_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CodecOrigins = append(c.CodecOrigins, o)
 		}
 	}
 	if p := os.Getenv("RIGGER_SCHEDULES_PAUSED"); p != "" {

@@ -26,7 +26,9 @@ type Options struct {
 	UIPort    int // -1 disables the UI, 0 picks a free port
 	DBFile    string
 	Namespace string
-	Stderr    io.Writer // server logs (default: discarded)
+	// UICodecEndpoint points the Web UI at Rigger's payload codec.
+	UICodecEndpoint string
+	Stderr          io.Writer // server logs (default: discarded)
 }
 
 // Server is a running dev server.
@@ -72,6 +74,9 @@ func Start(ctx context.Context, o Options, timeout time.Duration) (*Server, erro
 	args := []string{"--ip", o.IP, "--port", strconv.Itoa(o.Port), "--ui-port", strconv.Itoa(o.UIPort), "--namespace", o.Namespace}
 	if o.DBFile != "" {
 		args = append(args, "--db-filename", o.DBFile)
+	}
+	if o.UICodecEndpoint != "" {
+		args = append(args, "--ui-codec-endpoint", o.UICodecEndpoint)
 	}
 	cmd := exec.Command(bin, args...)
 	// Its own process group, so a Ctrl-C in the terminal reaches Rigger
