@@ -142,6 +142,18 @@ func TestWorkerCrashMidOnboarding(t *testing.T) {
 			t.Fatalf("step %s = %s (%s)", s.Name, s.State, s.Error)
 		}
 	}
+	// The SDK's metrics reach the worker's Prometheus endpoint.
+	if resp, err := http.Get(ops + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, m := range []string{"temporal_activity_execution_latency", "temporal_workflow_completed"} {
+			if !strings.Contains(string(body), m) {
+				t.Fatalf("worker /metrics lacks %s", m)
+			}
+		}
+	}
 	repo := "tenant-" + slug + "-config"
 	if n := git.gh.Creates(repo); n != 1 {
 		t.Fatalf("repository created %d times", n)

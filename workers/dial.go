@@ -66,9 +66,17 @@ func ClientOptions(cfg config.Config, logger *slog.Logger) (client.Options, erro
 
 // Dial connects to Temporal and checks the namespace answers.
 func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	return DialWithMetrics(ctx, cfg, logger, nil)
+}
+
+// DialWithMetrics is Dial with the SDK's metrics sent to metrics.
+func DialWithMetrics(ctx context.Context, cfg config.Config, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := ClientOptions(cfg, logger)
 	if err != nil {
 		return nil, err
+	}
+	if metrics != nil {
+		opts.MetricsHandler = metrics
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/rigger-platform/rigger/internal/config"
 	"github.com/rigger-platform/rigger/internal/devpg"
 	"github.com/rigger-platform/rigger/internal/devtemporal"
+	"github.com/rigger-platform/rigger/internal/ops"
 	"github.com/rigger-platform/rigger/internal/store"
 	"github.com/rigger-platform/rigger/workers"
 )
@@ -68,10 +69,12 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	tc, err := workers.Dial(ctx, cfg, logger)
+	reg := ops.NewRegistry()
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
 	if err != nil {
 		return err
 	}
+	defer closeMetrics()
 	defer tc.Close()
 	if err := registerSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
@@ -95,6 +98,7 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 	if err != nil {
 		return err
 	}
+	s.Registry = reg
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
@@ -45,17 +46,18 @@ func runWorker(ctx context.Context, cfg config.Config, logger *slog.Logger) erro
 		return err
 	}
 	defer st.Close()
-	tc, err := workers.Dial(ctx, cfg, logger)
+	reg := ops.NewRegistry()
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
 	if err != nil {
 		return err
 	}
+	defer closeMetrics()
 	defer tc.Close()
 	deps, cleanup, err := workers.BuildDependencies(ctx, cfg, st, logger)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	reg := ops.NewRegistry()
 	mux := http.NewServeMux()
 	ops.Mount(mux, reg, ops.Check{Name: "database", Fn: func(ctx context.Context) error { return st.Pool.Ping(ctx) }},
 		temporalCheck(tc))
@@ -81,15 +83,18 @@ func runAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	tc, err := workers.Dial(ctx, cfg, logger)
+	reg := ops.NewRegistry()
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
 	if err != nil {
 		return err
 	}
+	defer closeMetrics()
 	defer tc.Close()
 	s, err := newAPIServer(ctx, cfg, tc, st, cfg.AdminKey, logger)
 	if err != nil {
 		return err
 	}
+	s.Registry = reg
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err != nil {
 		return err
@@ -158,6 +163,20 @@ func shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
+}
+
+// dialMetered connects to Temporal with the SDK's metrics on reg.
+func dialMetered(ctx context.Context, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry) (client.Client, func(), error) {
+	mh, closer, err := workers.SDKMetrics(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := workers.DialWithMetrics(ctx, cfg, logger, mh)
+	if err != nil {
+		_ = closer.Close()
+		return nil, nil, err
+	}
+	return tc, func() { _ = closer.Close() }, nil
 }
 
 // newAPIServer builds the API from config, the same for `api` and `dev`.
