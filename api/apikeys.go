@@ -64,11 +64,11 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	}
 	k, token, err := s.Store.CreateAPIKey(r.Context(), slug, req.Name, req.Scopes, req.ExpiresAt)
 	if err != nil {
-		s.Logger.Error("create api key", "tenant", slug, "error", err)
+		s.log(r).Error("create api key", "tenant", slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}
-	s.Logger.Info("api key created", "tenant", slug, "key_id", k.ID, "scopes", k.Scopes)
+	s.log(r).Info("api key created", "tenant", slug, "key_id", k.ID, "scopes", k.Scopes)
 	writeJSON(w, http.StatusCreated, APIKeyResponse{APIKey: k, Key: token})
 }
 
@@ -79,7 +79,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	keys, err := s.Store.ListAPIKeys(r.Context(), slug)
 	if err != nil {
-		s.Logger.Error("list api keys", "tenant", slug, "error", err)
+		s.log(r).Error("list api keys", "tenant", slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}
@@ -109,7 +109,7 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) {
 		err = s.Store.RevokeAPIKey(r.Context(), slug, id)
 	}
 	if err != nil {
-		s.Logger.Error("rotate api key", "tenant", slug, "error", err)
+		s.log(r).Error("rotate api key", "tenant", slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}

@@ -116,7 +116,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, *apiError) {
 			return nil, errUnauthenticated()
 		}
 		if err != nil {
-			s.Logger.Error("verify api key", "error", err)
+			s.log(r).Error("verify api key", "error", err)
 			return nil, errInternal()
 		}
 		return &Principal{Tenant: k.Tenant, Scopes: k.Scopes, KeyID: k.ID}, nil

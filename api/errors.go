@@ -37,7 +37,7 @@ func errConflict(msg string) *apiError {
 }
 
 func errInternal() *apiError {
-	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the server log for the request ID"}
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; the server log has the details under this response's X-Request-ID"}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

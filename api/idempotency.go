@@ -41,7 +41,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *Principal
 		writeError(w, &apiError{Status: http.StatusConflict, Code: "idempotency_in_flight", Field: "Idempotency-Key", Message: err.Error()})
 		return
 	case err != nil:
-		s.Logger.Error("idempotency", "error", err)
+		s.log(r).Error("idempotency", "error", err)
 		writeError(w, errInternal())
 		return
 	case stored != nil:
@@ -55,7 +55,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *Principal
 	rec := &captureWriter{ResponseWriter: w, status: http.StatusOK}
 	next(rec, r)
 	if err := s.Store.FinishIdempotent(r.Context(), p.ID(), key, rec.status, rec.buf.Bytes()); err != nil {
-		s.Logger.Error("store idempotent response", "error", err)
+		s.log(r).Error("store idempotent response", "error", err)
 	}
 }
 

@@ -81,7 +81,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + r.Method + " " + r.URL.Path})
 	})
-	return mux
+	return withRequestID(mux)
 }
 
 // route registers a handler behind authentication, the route's access rule,
@@ -118,7 +118,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, need access, h http.H
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
-				s.Logger.Error("panic in handler", "route", pattern, "panic", p)
+				s.log(r).Error("panic in handler", "route", pattern, "panic", p)
 				writeError(rec, errInternal())
 			}
 			s.requests.WithLabelValues(pattern, strconv.Itoa(rec.status)).Inc()

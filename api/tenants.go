@@ -98,7 +98,7 @@ func (s *Server) validateTenant(ctx context.Context, req *TenantRequest) *apiErr
 	}
 	ok, err := s.Store.PlanExists(ctx, req.Plan)
 	if err != nil {
-		s.Logger.Error("plan lookup", "error", err)
+		s.Logger.Error("plan lookup", "error", err, "request_id", RequestID(ctx))
 		return errInternal()
 	}
 	if !ok {
@@ -130,7 +130,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.Logger.Error("claim tenant", "tenant", req.Slug, "error", err)
+		s.log(r).Error("claim tenant", "tenant", req.Slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}
@@ -154,12 +154,12 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) {
 		Slug: req.Slug, DisplayName: req.DisplayName, Plan: req.Plan, Owner: req.Owner, Admins: req.Admins, Plugins: req.Plugins,
 	})
 	if err != nil {
-		s.Logger.Error("start onboarding", "tenant", req.Slug, "error", err)
+		s.log(r).Error("start onboarding", "tenant", req.Slug, "error", err)
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "could not start the onboarding workflow; retry the same request"})
 		return
 	}
 	resp.WorkflowID, resp.RunID = run.GetID(), run.GetRunID()
-	s.Logger.Info("onboarding started", "tenant", req.Slug, "workflow_id", run.GetID(), "run_id", run.GetRunID())
+	s.log(r).Info("onboarding started", "tenant", req.Slug, "workflow_id", run.GetID(), "run_id", run.GetRunID())
 	writeJSON(w, http.StatusAccepted, resp)
 }
 
@@ -175,7 +175,7 @@ func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.Logger.Error("get tenant", "tenant", slug, "error", err)
+		s.log(r).Error("get tenant", "tenant", slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}
@@ -230,7 +230,7 @@ func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) {
 	}
 	ts, err := s.Store.ListTenants(r.Context(), status, q.Get("after"), limit)
 	if err != nil {
-		s.Logger.Error("list tenants", "error", err)
+		s.log(r).Error("list tenants", "error", err)
 		writeError(w, errInternal())
 		return
 	}
@@ -263,7 +263,7 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.Logger.Error("get tenant", "tenant", slug, "error", err)
+		s.log(r).Error("get tenant", "tenant", slug, "error", err)
 		writeError(w, errInternal())
 		return
 	}
@@ -271,7 +271,7 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 		err := s.Temporal.CancelWorkflow(ctx, workflows.OnboardWorkflowID(slug), "")
 		var nf *serviceerror.NotFound
 		if err != nil && !errors.As(err, &nf) {
-			s.Logger.Warn("cancel onboarding", "tenant", slug, "error", err)
+			s.log(r).Warn("cancel onboarding", "tenant", slug, "error", err)
 		}
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -285,7 +285,7 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) {
 		StaticSummary: "Offboard tenant " + slug,
 	}, workflows.TenantOffboardingWorkflow, workflows.OffboardingInput{Slug: slug, Reason: "requested through the API"})
 	if err != nil {
-		s.Logger.Error("start offboarding", "tenant", slug, "error", err)
+		s.log(r).Error("start offboarding", "tenant", slug, "error", err)
 		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "could not start the offboarding workflow; retry the same request"})
 		return
 	}

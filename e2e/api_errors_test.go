@@ -100,3 +100,24 @@ func TestAPIConflictOnTakenSlug(t *testing.T) {
 		t.Fatalf("owner = %s", got.Owner)
 	}
 }
+
+func TestRequestIDEchoed(t *testing.T) {
+	p := newPlatform(t, platformOptions{devDefaults: true})
+	req, _ := http.NewRequest("GET", p.api.URL+"/v1/tenants", nil)
+	req.Header.Set("Authorization", "Bearer "+p.adminKey)
+	req.Header.Set("X-Request-ID", "client-chosen-id-123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-ID"); got != "client-chosen-id-123" {
+		t.Fatalf("X-Request-ID = %q", got)
+	}
+	req.Header.Set("X-Request-ID", "bad id")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-ID"); len(got) != 24 {
+		t.Fatalf("generated X-Request-ID = %q", got)
+	}
+}
