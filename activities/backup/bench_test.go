@@ -1,0 +1,204 @@
+package backup
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rigger-platform/rigger/internal/pgtest"
+	"github.com/rigger-platform/rigger/internal/tenant"
+)
+
+// BenchmarkBackupRestore measures BackupTenant, RestoreTenant and
+// VerifyRestore on a generated tenant schema of RIGGER_BENCH_BACKUP_MB
+// megabytes on disk (tables, indexes and TOAST; default 50), and plain
+// pg_dump -Fc / pg_restore of the same schema in the same run. MB/s is that
+// on-disk size over the wall time, for every tool alike.
+//
+//	RIGGER_BENCH_BACKUP_MB=1024 go test -run '^$' -bench BackupRestore -benchtime 1x -timeout 60m ./activities/backup/
+func BenchmarkBackupRestore(b *testing.B) {
+	mb := envInt(b, "RIGGER_BENCH_BACKUP_MB", 50)
+	e := newEnv(b)
+	e.a.Parallel = envInt(b, "RIGGER_BENCH_PARALLEL", 2)
+	const slug = "bench"
+	e.tenant(b, slug)
+	start := time.Now()
+	size, rows := generate(b, e, slug, int64(mb)<<20)
+	b.Logf("generated %s: %.0f MB on disk, %d rows in %s", tenant.Schema(slug), mbOf(size), rows, time.Since(start).Round(time.Second))
+
+	var backup, restore, verify time.Duration
+	var stored, text int64
+	b.ResetTimer()
+	for i := range b.N {
+		id, scratch := fmt.Sprintf("bench-%d", i), fmt.Sprintf("drill_bench_%d", i)
+		t0 := time.Now()
+		res, err := e.a.BackupTenant(ctx, BackupInput{Slug: slug, BackupID: id, TakenAt: t0})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := e.a.RestoreTenant(ctx, RestoreInput{Slug: slug, BackupID: id, TargetSchema: scratch}); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		v, err := e.a.VerifyRestore(ctx, VerifyInput{Slug: slug, BackupID: id, Schema: scratch})
+		if err != nil || !v.OK {
+			b.Fatalf("verify %+v %v", v.Problems, err)
+		}
+		t3 := time.Now()
+		b.StopTimer()
+		if _, err := e.a.DropScratch(ctx, DropScratchInput{Schema: scratch}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		backup, restore, verify = backup+t1.Sub(t0), restore+t2.Sub(t1), verify+t3.Sub(t2)
+		stored, text = res.Bytes, res.Manifest.DataBytes
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	report := func(name string, d time.Duration) {
+		secs := d.Seconds() / n
+		b.ReportMetric(mbOf(size)/secs, name+"_MB/s")
+		b.ReportMetric(float64(rows)/secs, name+"_rows/s")
+	}
+	report("backup", backup)
+	report("restore", restore)
+	report("verify", verify)
+	b.ReportMetric(mbOf(stored), "backup_stored_MB")
+	b.Logf("rigger: backup %s, restore %s, verify %s; %.0f MB of COPY text stored as %.0f MB (zstd)",
+		(backup / time.Duration(b.N)).Round(time.Millisecond), (restore / time.Duration(b.N)).Round(time.Millisecond),
+		(verify / time.Duration(b.N)).Round(time.Millisecond), mbOf(text), mbOf(stored))
+
+	pgDumpComparison(b, e, tenant.Schema(slug), size, rows)
+}
+
+// pgDumpComparison times pg_dump -Fc -n schema and pg_restore of that dump
+// into a fresh database, both single-process as they are by default.
+func pgDumpComparison(b *testing.B, e *env, schema string, size, rows int64) {
+	dump, restore := pgBinary("pg_dump"), pgBinary("pg_restore")
+	if dump == "" || restore == "" {
+		b.Log("pg_dump/pg_restore not found (set RIGGER_PG_BIN): skipping the comparison")
+		return
+	}
+	src := e.pool.Config().ConnString()
+	file := filepath.Join(b.TempDir(), "schema.dump")
+	t0 := time.Now()
+	if out, err := exec.Command(dump, "-Fc", "-n", schema, "-f", file, "-d", src).CombinedOutput(); err != nil {
+		b.Logf("pg_dump failed, skipping the comparison: %v\n%s", err, out)
+		return
+	}
+	t1 := time.Now()
+	dst := pgtest.NewDatabase(b)
+	if out, err := exec.Command(restore, "--no-owner", "--no-privileges", "-d", dst, file).CombinedOutput(); err != nil {
+		b.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	t2 := time.Now()
+	st, err := os.Stat(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, d := range map[string]time.Duration{"pg_dump": t1.Sub(t0), "pg_restore": t2.Sub(t1)} {
+		b.ReportMetric(mbOf(size)/d.Seconds(), name+"_MB/s")
+		b.ReportMetric(float64(rows)/d.Seconds(), name+"_rows/s")
+	}
+	b.ReportMetric(mbOf(st.Size()), "pg_dump_stored_MB")
+	b.Logf("%s: pg_dump -Fc %s, pg_restore %s; dump file %.0f MB", dump, t1.Sub(t0).Round(time.Millisecond),
+		t2.Sub(t1).Round(time.Millisecond), mbOf(st.Size()))
+}
+
+// generate fills the tenant's schema, as its role, until it takes target
+// bytes on disk: an event log with JSON and arrays, documents with TOASTed
+// text and bytea, and a small counter table. Values are varied (md5-based) so
+// they compress about as well as real data.
+func generate(b *testing.B, e *env, slug string, target int64) (size, rows int64) {
+	e.asTenant(b, slug, `
+	CREATE TABLE events (
+	    id      bigserial PRIMARY KEY,
+	    account uuid NOT NULL,
+	    at      timestamptz NOT NULL,
+	    kind    text NOT NULL,
+	    amount  numeric(18,6),
+	    tags    text[],
+	    payload jsonb
+	);
+	CREATE INDEX events_account_at ON events (account, at);
+	CREATE TABLE documents (
+	    id    int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	    title text NOT NULL,
+	    body  text,
+	    blob  bytea
+	);
+	CREATE TABLE counters (k int PRIMARY KEY, v bigint NOT NULL);
+	INSERT INTO counters SELECT i, i * 7 FROM generate_series(1, 1000) i;`)
+	schema := tenant.Schema(slug)
+	for batch := 0; ; batch++ {
+		var got int64
+		err := e.pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+			WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'`, schema).Scan(&got)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got >= target {
+			var r int64
+			if err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s.events) + (SELECT count(*) FROM %[1]s.documents) + 1000`,
+				ident(schema))).Scan(&r); err != nil {
+				b.Fatal(err)
+			}
+			e.exec(b, "ANALYZE "+ident(schema, "events")+", "+ident(schema, "documents"))
+			return got, r
+		}
+		base := batch * 50000
+		e.asTenant(b, slug, fmt.Sprintf(`
+		INSERT INTO events (account, at, kind, amount, tags, payload)
+		SELECT md5((i %% 5000)::text)::uuid, '2026-01-01'::timestamptz + i * interval '1 second',
+		       (ARRAY['login', 'scaffold', 'techdocs', 'search'])[1 + i %% 4], (i * 1.000123) %% 100000,
+		       ARRAY['team-' || i %% 37, 'env-' || i %% 3],
+		       jsonb_build_object('entity', 'component:default/svc-' || i %% 997, 'ok', i %% 11 <> 0, 'hash', md5(i::text))
+		FROM generate_series(%[1]d, %[1]d + 49999) i;
+		INSERT INTO documents (title, body, blob)
+		SELECT 'doc ' || i, repeat(md5(i::text) || ' ' || md5((i + 1)::text) || E'\n', 12), decode(repeat(md5(i::text), 4), 'hex')
+		FROM generate_series(%[1]d / 10, %[1]d / 10 + 4999) i;`, base))
+	}
+}
+
+// pgBinary finds a PostgreSQL client program: RIGGER_PG_BIN, then PATH, then
+// the newest Debian-style /usr/lib/postgresql/<major>/bin.
+func pgBinary(name string) string {
+	if dir := os.Getenv("RIGGER_PG_BIN"); dir != "" {
+		return filepath.Join(dir, name)
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	slices.SortFunc(found, func(a, b string) int { return majorOf(a) - majorOf(b) })
+	if len(found) == 0 {
+		return ""
+	}
+	return found[len(found)-1]
+}
+
+func majorOf(path string) int {
+	n, _ := strconv.Atoi(strings.Split(path, "/")[4])
+	return n
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+func mbOf(n int64) float64 { return float64(n) / (1 << 20) }
