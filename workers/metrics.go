@@ -18,6 +18,14 @@ import (
 func SDKMetrics(reg *prometheus.Registry) (client.MetricsHandler, io.Closer, error) {
 	reporter := tallyprom.NewReporter(tallyprom.Options{
 		Registerer: reg,
+		// Histograms, not summaries: they aggregate across worker pods.
+		DefaultTimerType: tallyprom.HistogramTimerType,
+		// Up to 10 minutes: ArgoCD waits and docs builds are long.
+		DefaultHistogramBuckets: tally.DurationBuckets{
+			5 * time.Millisecond, 25 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond,
+			500 * time.Millisecond, time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second,
+			30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+		}.AsValues(),
 		OnRegisterError: func(err error) {
 			// A duplicate registration only loses that one series.
 			_ = err
@@ -31,5 +39,7 @@ func SDKMetrics(reg *prometheus.Registry) (client.MetricsHandler, io.Closer, err
 	if scope == nil {
 		return nil, nil, fmt.Errorf("metrics: could not create the SDK metrics scope")
 	}
+	// Prometheus naming: counters end in _total, timers in _seconds.
+	scope = sdktally.NewPrometheusNamingScope(scope)
 	return sdktally.NewMetricsHandler(scope), closer, nil
 }

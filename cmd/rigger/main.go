@@ -31,6 +31,9 @@ starter (talks to the API at RIGGER_API_URL with RIGGER_API_KEY):
   tenant onboard --slug S --owner U [--plan P] [--name N] [--admin U] [--plugin P] [--wait]
   tenant status S | tenant offboard S [--wait] | tenant list [--status S]
 
+docs (no server needed):
+  techdocs build <dir> --entity ns/kind/name [--out dir] [--strict]
+
 operators (talk to Temporal at TEMPORAL_ADDRESS):
   schedules list | sync | trigger ID | pause ID [note] | unpause ID
 `
@@ -67,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runSetup(ctx, cfg, logger)
 	case "tenant":
 		return starter.Tenant(ctx, apiClient(cfg), args[1:], stdout, stderr)
+	case "techdocs":
+		return starter.TechDocs(ctx, args[1:], stdout, stderr)
 	case "schedules":
 		tc, err := workers.Dial(ctx, cfg, logger)
 		if err != nil {

@@ -1,0 +1,188 @@
+package techdocs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// discardSink measures building, not storage.
+type discardSink struct{}
+
+func (discardSink) Put(_ context.Context, _ string, r io.Reader, _ int64) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+
+func benchBuild(b *testing.B, dir string) *Result {
+	var res *Result
+	for b.Loop() {
+		var err error
+		res, err = Build(context.Background(), Options{SourceDir: dir, Sink: discardSink{}, Now: fixedNow, Etag: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return res
+}
+
+// BenchmarkBuildCorpus: one full build (parse, render, shell, search index,
+// metadata) of each corpus site, in process.
+func BenchmarkBuildCorpus(b *testing.B) {
+	sites := corpusSites(b)
+	names := make([]string, 0, len(sites))
+	for n := range sites {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.Run(strings.ReplaceAll(name, "/", "_"), func(b *testing.B) {
+			res := benchBuild(b, sites[name])
+			b.ReportMetric(float64(len(res.Pages)), "pages")
+		})
+	}
+}
+
+// BenchmarkBuildGenerated builds generated sites of 100, 500 and 1000 pages;
+// ns/page staying flat shows the linear growth.
+func BenchmarkBuildGenerated(b *testing.B) {
+	for _, n := range []int{100, 500, 1000} {
+		b.Run(fmt.Sprintf("pages=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			generateSite(b, dir, n) // before b.Loop, which starts the clock
+			benchBuild(b, dir)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/page")
+		})
+	}
+}
+
+// generateSite writes n pages in folders of 50, each with headings, a
+// table, a list, code, an admonition and links to its neighbours: the
+// Markdown MkDocs' stock extensions render too, so both builders do the
+// same work in BenchmarkVsMkDocs.
+func generateSite(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	cfg := "site_name: Generated\nmarkdown_extensions:\n  - toc:\n      permalink: true\n  - tables\n  - admonition\n  - attr_list\n  - def_list\n  - footnotes\n  - abbr\n"
+	write := func(rel, content string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write("mkdocs.yml", cfg)
+	name := func(i int) string { return fmt.Sprintf("section-%02d/page-%04d.md", i/50, i) }
+	write("docs/index.md", "# Generated site\n\nStart at [the first page]("+name(0)+").\n")
+	for i := range n {
+		var s strings.Builder
+		fmt.Fprintf(&s, "# Page %d\n\nThis page documents *component %d* with **bold** text, `inline code` and a [link to the next page](../%s).\n\n", i, i, name((i+1)%n))
+		for sec := range 4 {
+			fmt.Fprintf(&s, "## Section %d.%d\n\nLorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation.\n\n", i, sec)
+			s.WriteString("- first item\n- second item with `code`\n- third item\n\n")
+			s.WriteString("| Key | Value |\n| --- | ----- |\n| a | 1 |\n| b | 2 |\n\n")
+			s.WriteString("```python\ndef handler(event, context):\n    return {\"status\": 200, \"body\": event}\n```\n\n")
+			s.WriteString("!!! note \"Remember\"\n    Admonitions render as call-outs.\n\n")
+		}
+		write("docs/"+name(i), s.String())
+	}
+}
+
+// BenchmarkVsMkDocs times whole processes, cold start included: `mkdocs
+// build` (MkDocs from Debian, default theme) against this builder compiled
+// as a small binary, on the same pages, and prints both and the ratio. The
+// corpus sites are copied with a config both tools accept (MkDocs 1.4 would
+// stop at the corpus' unknown plugins).
+func BenchmarkVsMkDocs(b *testing.B) {
+	mkdocs, err := exec.LookPath("mkdocs")
+	if err != nil {
+		b.Skip("mkdocs is not installed (apt-get install -y mkdocs); skipping the comparison")
+	}
+	tmp := b.TempDir()
+	bin := filepath.Join(tmp, "techdocs-build")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/techdocs-build").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	sites := map[string]string{}
+	for name, dir := range corpusSites(b) {
+		dst := filepath.Join(tmp, "src", strings.ReplaceAll(name, "/", "_"))
+		copyForMkDocs(b, dir, dst)
+		sites[strings.ReplaceAll(name, "/", "_")] = dst
+	}
+	gen := filepath.Join(tmp, "src", "generated-1000")
+	generateSite(b, gen, 1000)
+	sites["generated-1000"] = gen
+	names := make([]string, 0, len(sites))
+	for n := range sites {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Printf("\n%-32s %12s %12s %8s\n", "site (whole process, best of 3)", "mkdocs", "rigger", "ratio")
+	for _, name := range names {
+		src := sites[name]
+		b.Run(name, func(b *testing.B) {
+			var mk, go_ time.Duration
+			for b.Loop() {
+				mk = bestOf(b, 3, func(out string) *exec.Cmd {
+					return exec.Command(mkdocs, "build", "-q", "-f", filepath.Join(src, "mkdocs.yml"), "-d", out)
+				})
+				go_ = bestOf(b, 3, func(out string) *exec.Cmd { return exec.Command(bin, "-q", src, out) })
+			}
+			ratio := float64(mk) / float64(go_)
+			b.ReportMetric(float64(mk.Milliseconds()), "mkdocs-ms")
+			b.ReportMetric(float64(go_.Microseconds())/1000, "rigger-ms")
+			b.ReportMetric(ratio, "x-faster")
+			fmt.Printf("%-32s %10.0fms %10.1fms %7.1fx\n", name, float64(mk.Microseconds())/1000, float64(go_.Microseconds())/1000, ratio)
+		})
+	}
+}
+
+func bestOf(b *testing.B, n int, cmd func(out string) *exec.Cmd) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for i := range n {
+		out := filepath.Join(b.TempDir(), fmt.Sprintf("out%d", i))
+		c := cmd(out)
+		start := time.Now()
+		if msg, err := c.CombinedOutput(); err != nil {
+			b.Fatalf("%s: %v\n%s", strings.Join(c.Args, " "), err, msg)
+		}
+		best = min(best, time.Since(start))
+	}
+	return best
+}
+
+// copyForMkDocs copies a corpus site's docs with a config MkDocs 1.4 can
+// load: the site name and the stock extensions, no third-party plugins.
+func copyForMkDocs(tb testing.TB, src, dst string) {
+	tb.Helper()
+	err := filepath.WalkDir(filepath.Join(src, "docs"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, data, 0o644)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := "site_name: " + filepath.Base(dst) + "\nmarkdown_extensions:\n  - toc:\n      permalink: true\n  - tables\n  - admonition\n  - attr_list\n  - def_list\n  - footnotes\n  - abbr\n"
+	if err := os.WriteFile(filepath.Join(dst, "mkdocs.yml"), []byte(cfg), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
