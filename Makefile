@@ -52,7 +52,18 @@ replay-record: services build
 	RIGGER_RECORD_HISTORY=1 $(GO) test -count=1 -run TestRecordOnboardingHistory ./e2e/
 
 bench: services build
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench . -skip BillingCycle1000Tenants -benchtime 1x -timeout 30m ./e2e/
+	$(GO) test -run '^$$' -bench BillingCycle1000Tenants -benchtime 1x -timeout 30m ./e2e/
+	RIGGER_BENCH_BACKUP_MB=$${RIGGER_BENCH_BACKUP_MB:-1024} $(GO) test -run '^$$' -bench BackupRestore -benchtime 1x -timeout 60m ./activities/backup/
+	# Assistant: retrieval over a 5,000-section index (build, load, per-query p50/p95 over
+	# 2,000 queries) and the LLM activity's per-call overhead; the assistant's workflow overhead
+	# per task is BenchmarkAssistantTaskOverhead in ./e2e/ above. (1x would give the
+	# percentiles one sample.)
+	$(GO) test -run '^$$' -bench 'RetrievalBuild|RetrievalLoad' -benchtime 3x ./internal/retrieval/
+	$(GO) test -run '^$$' -bench RetrievalSearch -benchtime 2000x ./internal/retrieval/
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./activities/llm/
+	# TechDocs builder: per-site and 1,000-page build times next to MkDocs 1.4.
+	bash internal/techdocs/bench_mkdocs.sh
 
 clean:
 	rm -rf $(BIN)

@@ -35,11 +35,19 @@ type Server struct {
 	// browser origins in CodecOrigins.
 	Codec        converter.PayloadCodec
 	CodecOrigins []string
+	// TechDocs configures the TechDocs builds, serving and push webhooks.
+	TechDocs TechDocsOptions
+	// Scaffolder configures the Backstage-compatible scaffolder routes.
+	Scaffolder ScaffolderOptions
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	limits   *limiters
+	patterns []string
 }
+
+// Routes lists the "METHOD /path" patterns of the authenticated routes.
+func (s *Server) Routes() []string { return append([]string(nil), s.patterns...) }
 
 // TokenVerifier turns a bearer token into a principal (OIDC).
 type TokenVerifier interface {
@@ -77,7 +85,29 @@ func (s *Server) Handler() http.Handler {
 	s.route(mux, "GET /v1/tenants/{slug}/api-keys", tenantAdmin, s.listAPIKeys)
 	s.route(mux, "POST /v1/tenants/{slug}/api-keys/{id}/rotate", tenantAdmin, s.rotateAPIKey)
 	s.route(mux, "DELETE /v1/tenants/{slug}/api-keys/{id}", tenantAdmin, s.revokeAPIKey)
+	s.route(mux, "GET /v1/tenants/{slug}/invoices", tenantRead, s.listInvoices)
+	s.route(mux, "GET /v1/tenants/{slug}/invoices/{id}", tenantRead, s.getInvoice)
+	s.route(mux, "GET /v1/tenants/{slug}/usage", tenantRead, s.getUsage)
+	s.route(mux, "POST /v1/usage", authenticated, s.recordUsage)
+	s.route(mux, "POST /v1/billing/cycles", platformAdmin, s.startBillingCycle)
+	s.route(mux, "GET /v1/billing/cycles/{period}", platformAdmin, s.getBillingCycle)
+	s.route(mux, "GET /v1/tenants/{slug}/backups", tenantRead, s.listBackups)
+	s.route(mux, "POST /v1/tenants/{slug}/backups", tenantAdmin, s.startBackup)
+	s.route(mux, "POST /v1/tenants/{slug}/restore", platformAdmin, s.startRestore)
+	s.route(mux, "POST /v1/dr/drills", platformAdmin, s.startDrill)
+	s.route(mux, "GET /v1/dr/drills/{id}", platformAdmin, s.getDrill)
+	// Assistant tasks name their tenant in the body or in the task ID;
+	// the handlers check it with CanAccess (run, read, admin to decide).
+	s.route(mux, "POST /v1/assistant/tasks", authenticated, s.createAssistantTask)
+	s.route(mux, "GET /v1/assistant/tasks/{id}", authenticated, s.getAssistantTask)
+	s.route(mux, "GET /v1/assistant/tasks/{id}/stream", authenticated, s.streamAssistantTask)
+	s.route(mux, "POST /v1/assistant/tasks/{id}/approve", authenticated, s.approveAssistantTask)
+	s.route(mux, "POST /v1/assistant/tasks/{id}/reject", authenticated, s.rejectAssistantTask)
+	s.route(mux, "DELETE /v1/assistant/tasks/{id}", authenticated, s.cancelAssistantTask)
+	s.routeTechDocs(mux)
+	s.mountScaffolder(mux)
 	s.mountCodec(mux)
+	mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + r.Method + " " + r.URL.Path})
 	})
@@ -89,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 // under the pattern, not the raw path, so metrics never carry tenant slugs
 // as unbounded labels.
 func (s *Server) route(mux *http.ServeMux, pattern string, need access, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	guarded := func(w http.ResponseWriter, r *http.Request) {
 		p, e := s.authenticate(r)
 		if e != nil {

@@ -16,9 +16,7 @@ func TestEncryptedPayloadsEndToEnd(t *testing.T) {
 	p := newPlatform(t, platformOptions{devDefaults: true, codecKeys: keys})
 	p.onboardActive("secret-co")
 	// Read the raw history with a client that has no codec.
-	plainCfg := *p
-	plainCfg.cfg.CodecKeys = ""
-	raw := dialTemporal(t, &plainCfg)
+	raw := dialTemporal(t, &platform{temporal: p.temporal})
 	iter := raw.GetWorkflowHistory(context.Background(), "onboard/secret-co", "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	ev, err := iter.Next()
 	if err != nil {

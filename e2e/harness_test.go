@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +21,15 @@ import (
 	kubefake "k8s.io/client-go/kubernetes/fake"
 
 	"github.com/rigger-platform/rigger/activities/argocd"
+	"github.com/rigger-platform/rigger/activities/backup"
+	billingacts "github.com/rigger-platform/rigger/activities/billing"
 	"github.com/rigger-platform/rigger/activities/cache"
 	"github.com/rigger-platform/rigger/activities/controlplane"
+	"github.com/rigger-platform/rigger/activities/dr"
 	"github.com/rigger-platform/rigger/activities/gitprovider"
 	"github.com/rigger-platform/rigger/activities/kube"
 	"github.com/rigger-platform/rigger/activities/storage"
+	techdocsacts "github.com/rigger-platform/rigger/activities/techdocs"
 	"github.com/rigger-platform/rigger/activities/tenantdb"
 	"github.com/rigger-platform/rigger/api"
 	"github.com/rigger-platform/rigger/internal/config"
@@ -88,7 +91,6 @@ type platform struct {
 	rolePfx   string
 	secretKey []byte
 	stopWork  func()
-	stopOnce  sync.Once
 }
 
 type platformOptions struct {
@@ -108,6 +110,14 @@ type platformOptions struct {
 	// devDefaults configures only what `rigger dev` has on a laptop:
 	// PostgreSQL and local storage (no Redis, Git, Kubernetes or ArgoCD).
 	devDefaults bool
+	// billingWebhook, when set, is the URL the billing activities notify,
+	// signing with billingWebhookSecret.
+	billingWebhook string
+	// techdocsGit is the git access of TechDocs builds (which clone URLs
+	// are allowed, with which credentials); zero: the public defaults.
+	techdocsGit techdocsacts.GitAccess
+	// scaffold configures the scaffolder (git hosts, concurrency).
+	scaffold scaffoldOptions
 }
 
 func newPlatform(t testing.TB, o platformOptions) *platform {
@@ -167,6 +177,16 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	if o.devDefaults {
 		p.deps.Cache.Client, p.deps.Kube.Client, p.deps.Argo.Client = nil, nil, nil
 	}
+	p.deps.Billing = &billingacts.Activities{Store: st, Objects: objects}
+	if o.billingWebhook != "" {
+		p.deps.Billing.WebhookURL, p.deps.Billing.WebhookSecret = o.billingWebhook, []byte(billingWebhookSecret)
+	}
+	// Backups and drills (and offboarding's final backup) on the dr queue;
+	// tests that check alerts set p.deps.DR.AlertURL before the worker starts.
+	p.deps.Backup = &backup.Activities{Pool: st.Pool, Store: objects, Store2: st, RolePrefix: p.rolePfx}
+	p.deps.DR = &dr.Activities{Store: st, Objects: objects}
+	p.deps.TechDocs = &techdocsacts.Activities{Objects: objects, Store: st, Git: o.techdocsGit, TempDir: t.TempDir()}
+	p.deps.Scaffolder = o.scaffold.activities(st, objects, p.deps.Argo)
 	p.deps.ControlPlane = &controlplane.Activities{Store: st}
 	p.deps.ControlPlane.Capabilities = p.deps.Capabilities(p.cfg)
 	simulateArgoController(t, p.argo, o.argoHealthyAfter)
@@ -175,7 +195,14 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 		p.startWorker()
 	}
 	s := &api.Server{Temporal: c, Store: st, AdminKey: p.adminKey, Logger: logger, RateLimit: o.rateLimit, RateBurst: o.rateBurst, OIDC: o.oidc}
-	p.api = httptest.NewServer(s.Handler())
+	s.TechDocs = api.TechDocsOptions{Objects: objects, Secrets: sec, Git: o.techdocsGit}
+	s.Scaffolder = api.ScaffolderOptions{Objects: objects, Templates: p.deps.Scaffolder.Templates}
+	// Every request the tests make is checked against the OpenAPI document.
+	var handler http.Handler = s.Handler()
+	p.api = httptest.NewUnstartedServer(nil)
+	checker := newOpenAPIChecker(t, "http://"+p.api.Listener.Addr().String())
+	p.api.Config.Handler = checker.wrap(handler, "http://"+p.api.Listener.Addr().String())
+	p.api.Start()
 	t.Cleanup(p.api.Close)
 	return p
 }

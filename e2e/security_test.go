@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rigger-platform/rigger/api"
+	"github.com/rigger-platform/rigger/internal/store"
 )
 
 // tenantKey creates an API key for slug with scopes, as the admin.
@@ -40,6 +41,23 @@ func TestCrossTenantMatrix(t *testing.T) {
 	p := newPlatform(t, platformOptions{devDefaults: true})
 	p.onboardActive("tenant-a", "tenant-b")
 	bKey := p.tenantKey("tenant-b", "read")
+	bInvoice, _, err := p.store.CreateInvoice(context.Background(), store.Invoice{Tenant: "tenant-b", Period: "2026-10", Currency: "USD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bUsage := map[string]any{"id": "evt-1", "tenant": "tenant-b", "metric": "api_calls", "quantity": 1, "occurredAt": "2026-10-05T00:00:00Z"}
+	// One of B's assistant tasks (it fails at once: no LLM here; it exists).
+	var bTask api.AssistantTaskResponse
+	if code := p.call("POST", "/v1/assistant/tasks", map[string]any{"tenant": "tenant-b", "type": "ask", "input": map[string]any{"question": "How?"}}, &bTask); code != 202 {
+		t.Fatalf("start B's assistant task = %d", code)
+	}
+	bAsk := map[string]any{"tenant": "tenant-b", "type": "ask", "input": map[string]any{"question": "What does tenant B document?"}}
+	// One of B's scaffolder tasks (a row is enough: scoping comes first).
+	bScaffold, err := p.store.CreateTask(context.Background(), store.ScaffolderTask{ID: store.NewTaskID(), Tenant: "tenant-b", TemplateRef: "template:default/x", Spec: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bRun := "/v2/tasks/" + bScaffold.ID
 
 	routes := []struct {
 		method, path string
@@ -54,6 +72,49 @@ func TestCrossTenantMatrix(t *testing.T) {
 		{"GET", "/v1/tenants/tenant-b/api-keys", nil, 404},
 		{"POST", "/v1/tenants/tenant-b/api-keys/" + bKey.ID + "/rotate", nil, 404},
 		{"DELETE", "/v1/tenants/tenant-b/api-keys/" + bKey.ID, nil, 404},
+		{"GET", "/v1/tenants/tenant-b/backups", nil, 404},
+		{"POST", "/v1/tenants/tenant-b/backups", nil, 404},
+		{"POST", "/v1/tenants/tenant-b/restore", map[string]any{"backupId": "20261103-0200"}, 403},
+		{"POST", "/v1/dr/drills", map[string]any{"tenants": []string{"tenant-b"}}, 403},
+		{"GET", "/v1/dr/drills/2026-11-03", nil, 403},
+		{"GET", "/v1/tenants/tenant-b/invoices", nil, 404},
+		{"GET", "/v1/tenants/tenant-b/invoices/" + bInvoice.ID, nil, 404},
+		{"GET", "/v1/tenants/tenant-b/usage", nil, 404},
+		{"POST", "/v1/usage", bUsage, 404},
+		{"POST", "/v1/billing/cycles", map[string]any{"period": "2026-10"}, 403},
+		{"GET", "/v1/billing/cycles/2026-10", nil, 403},
+		{"POST", "/v1/assistant/tasks", bAsk, 404},
+		{"GET", "/v1/assistant/tasks/" + bTask.ID, nil, 404},
+		{"GET", "/v1/assistant/tasks/" + bTask.ID + "/stream", nil, 404},
+		{"POST", "/v1/assistant/tasks/" + bTask.ID + "/approve", nil, 404},
+		{"POST", "/v1/assistant/tasks/" + bTask.ID + "/reject", nil, 404},
+		{"DELETE", "/v1/assistant/tasks/" + bTask.ID, nil, 404},
+		// TechDocs: builds, records, sources, webhook secret and the docs
+		// themselves; the webhook itself takes no bearer token (401).
+		{"POST", "/v1/techdocs/builds", map[string]any{"tenant": "tenant-b", "entity": "default/component/x",
+			"source": map[string]any{"git": "https://github.com/acme/x", "commit": strings.Repeat("a", 40)}}, 404},
+		{"GET", "/v1/techdocs/builds/tenant-b/default/component/x", nil, 404},
+		{"GET", "/v1/tenants/tenant-b/techdocs/sources", nil, 404},
+		{"PUT", "/v1/tenants/tenant-b/techdocs/sources", map[string]any{"sources": []any{}}, 404},
+		{"GET", "/v1/tenants/tenant-b/webhook-secret", nil, 404},
+		{"GET", "/api/techdocs/static/docs/default/component/x/index.html?tenant=tenant-b", nil, 404},
+		{"GET", "/api/techdocs/metadata/techdocs/default/component/x?tenant=tenant-b", nil, 404},
+		{"POST", "/v1/webhooks/github/tenant-b", map[string]any{"ref": "refs/heads/main"}, 401},
+		{"POST", "/v1/webhooks/gitlab/tenant-b", map[string]any{"ref": "refs/heads/main"}, 401},
+		// Scaffolder: B's tasks, B's templates and runs as B.
+		{"GET", bRun, nil, 404},
+		{"GET", bRun + "/events", nil, 404},
+		{"GET", bRun + "/eventstream", nil, 404},
+		{"POST", bRun + "/cancel", nil, 404},
+		{"POST", bRun + "/retry", map[string]any{}, 404},
+		{"POST", "/v1/runs/" + bScaffold.ID + "/approve", nil, 404},
+		{"POST", "/v1/runs/" + bScaffold.ID + "/reject", nil, 404},
+		{"GET", "/v2/tasks?tenant=tenant-b", nil, 404},
+		{"POST", "/v2/tasks?tenant=tenant-b", map[string]any{"templateRef": "template:default/x", "values": map[string]any{}}, 404},
+		{"POST", "/v2/dry-run?tenant=tenant-b", map[string]any{"templateRef": "template:default/x", "values": map[string]any{}}, 404},
+		{"GET", "/v2/templates/default/template/x/parameter-schema?tenant=tenant-b", nil, 404},
+		{"GET", "/v1/tenants/tenant-b/template-locations", nil, 404},
+		{"PUT", "/v1/tenants/tenant-b/template-locations", map[string]any{"locations": []any{}}, 403},
 	}
 	for _, scope := range []string{"read", "run", "admin"} {
 		aKey := p.tenantKey("tenant-a", scope)

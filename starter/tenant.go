@@ -164,7 +164,13 @@ func list(ctx context.Context, c *Client, args []string, out io.Writer) error {
 	fmt.Fprintln(tw, "SLUG\tPLAN\tSTATUS\tOWNER\tUPDATED")
 	after := ""
 	for {
-		q := url.Values{"after": {after}, "status": {*st}, "limit": {"500"}}
+		q := url.Values{"limit": {"500"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		if *st != "" {
+			q.Set("status", *st)
+		}
 		var page struct {
 			Tenants []api.TenantResponse `json:"tenants"`
 			Next    string               `json:"next"`

@@ -6,14 +6,22 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rigger-platform/rigger/activities/argocd"
+	actassistant "github.com/rigger-platform/rigger/activities/assistant"
+	"github.com/rigger-platform/rigger/activities/backup"
+	billingacts "github.com/rigger-platform/rigger/activities/billing"
 	"github.com/rigger-platform/rigger/activities/cache"
 	"github.com/rigger-platform/rigger/activities/controlplane"
+	"github.com/rigger-platform/rigger/activities/dr"
 	"github.com/rigger-platform/rigger/activities/gitprovider"
 	"github.com/rigger-platform/rigger/activities/kube"
+	"github.com/rigger-platform/rigger/activities/llm"
+	"github.com/rigger-platform/rigger/activities/scaffold"
 	"github.com/rigger-platform/rigger/activities/storage"
+	techdocsacts "github.com/rigger-platform/rigger/activities/techdocs"
 	"github.com/rigger-platform/rigger/activities/tenantdb"
 	"github.com/rigger-platform/rigger/internal/config"
 	"github.com/rigger-platform/rigger/internal/secrets"
@@ -30,6 +38,23 @@ type Dependencies struct {
 	Git          *gitprovider.Activities
 	Kube         *kube.Activities
 	Argo         *argocd.Activities
+	Billing      *billingacts.Activities
+	// Backup and DR serve the dr task queue: the backup engine (dump,
+	// restore, verify, swap, retention, drill records) and the DR helpers
+	// (settings, tenant lists, alerts, keeping a final backup).
+	Backup *backup.Activities
+	DR     *dr.Activities
+	// LLM and Assistant serve the assistant task queue: the model call
+	// (metered, budgeted) and retrieval, template validation and commit,
+	// and run histories. Nil means unconfigured (see registerAssistant).
+	LLM       *llm.Activities
+	Assistant *actassistant.Activities
+	// TechDocs serves the techdocs task queue: fetch, build, publish,
+	// record and meter documentation sites.
+	TechDocs *techdocsacts.Activities
+	// Scaffolder serves the scaffolder task queue: template steps as
+	// activities, with workspace snapshots in object storage.
+	Scaffolder *scaffold.Activities
 }
 
 // Capabilities derives what the workflows may use from what is configured.
@@ -105,6 +130,28 @@ func BuildDependencies(ctx context.Context, cfg config.Config, st *store.Store, 
 		return fail(fmt.Errorf("storage: %w", err))
 	}
 	d.Storage = &storage.Activities{Store: objects}
+	// Billing writes rendered invoices into each tenant's prefix of the
+	// same object store the storage activities provision.
+	d.Billing = &billingacts.Activities{Store: st, Objects: objects, WebhookURL: cfg.BillingWebhookURL}
+	if cfg.BillingWebhookSecret != "" {
+		d.Billing.WebhookSecret = []byte(cfg.BillingWebhookSecret)
+	}
+	// Backups get their own admin pool: a dump holds one connection for its
+	// snapshot while Parallel more copy tables, so sharing the control
+	// plane's small pool could starve both. The size leaves room for the
+	// fan-outs' default concurrency plus requested backups and restores.
+	bpc := st.Pool.Config().Copy()
+	bpc.MaxConns = int32(max(16, 6*(cfg.BackupParallel+1)))
+	bpc.MinConns = 0
+	backupPool, err := pgxpool.NewWithConfig(ctx, bpc)
+	if err != nil {
+		return fail(fmt.Errorf("backup database pool: %w", err))
+	}
+	closers = append(closers, backupPool.Close)
+	d.Backup = &backup.Activities{Pool: backupPool, Store: objects, Store2: st, RolePrefix: cfg.DBRolePrefix, Parallel: cfg.BackupParallel}
+	d.DR = &dr.Activities{Store: st, Objects: objects, AlertURL: cfg.AlertWebhookURL, Settings: dr.Settings{
+		KeepDaily: cfg.BackupKeepDaily, KeepWeekly: cfg.BackupKeepWeekly, RPOObjective: cfg.DRRPOObjective, DrillSample: cfg.DRDrillSample,
+	}}
 	switch cfg.GitProvider {
 	case "github":
 		d.Git.Provider = gitprovider.NewGitHub(cfg.GitAPIURL, cfg.GitToken, nil)
@@ -131,6 +178,13 @@ func BuildDependencies(ctx context.Context, cfg config.Config, st *store.Store, 
 			return fail(fmt.Errorf("argocd: %w", err))
 		}
 		d.Argo.Client = ac
+	}
+	if d.LLM, d.Assistant, err = buildAssistant(st, objects, logger); err != nil {
+		return fail(err)
+	}
+	d.TechDocs = &techdocsacts.Activities{Objects: objects, Store: st, Git: TechDocsGitAccess(cfg), SourceRoot: cfg.TechDocsSourceRoot}
+	if d.Scaffolder, err = NewScaffolder(cfg, st, objects, d.Argo); err != nil {
+		return fail(err)
 	}
 	d.ControlPlane = &controlplane.Activities{Store: st}
 	d.ControlPlane.Capabilities = d.Capabilities(cfg)

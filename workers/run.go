@@ -11,11 +11,13 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
+	billingacts "github.com/rigger-platform/rigger/activities/billing"
+	techdocsacts "github.com/rigger-platform/rigger/activities/techdocs"
 	"github.com/rigger-platform/rigger/workflows"
 )
 
 // AllTaskQueues lists the queues a worker serves when none are chosen.
-var AllTaskQueues = []string{workflows.TaskQueueOnboarding}
+var AllTaskQueues = []string{workflows.TaskQueueOnboarding, workflows.TaskQueueBilling, workflows.TaskQueueDR, workflows.TaskQueueAssistant, workflows.TaskQueueTechDocs, workflows.TaskQueueScaffolder}
 
 // Options tune the workers of one process.
 type Options struct {
@@ -45,13 +47,13 @@ func Start(c client.Client, deps Dependencies, opts Options) (stop func(), err e
 			stop()
 			return nil, fmt.Errorf("unknown task queue %q (known: %v)", q, AllTaskQueues)
 		}
-		w := worker.New(c, q, worker.Options{
+		w := worker.New(c, q, queueOptions(q, worker.Options{
 			Identity:                           opts.Identity,
 			Interceptors:                       []interceptor.WorkerInterceptor{&HeartbeatInterceptor{Interval: opts.HeartbeatInterval}},
 			WorkerStopTimeout:                  30 * time.Second,
 			EnableSessionWorker:                false,
 			MaxConcurrentActivityExecutionSize: 64,
-		})
+		}))
 		register(w, q, deps)
 		if err := w.Start(); err != nil {
 			stop()
@@ -67,6 +69,31 @@ func register(w worker.Worker, queue string, d Dependencies) {
 	case workflows.TaskQueueOnboarding:
 		workflows.RegisterTenant(w)
 		for _, a := range []any{d.ControlPlane, d.TenantDB, d.Cache, d.Storage, d.Git, d.Kube, d.Argo} {
+			w.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
+		}
+	case workflows.TaskQueueTechDocs:
+		workflows.RegisterTechDocs(w)
+		acts := d.TechDocs
+		if acts == nil { // unconfigured: every build fails as TechDocsNotConfigured
+			acts = &techdocsacts.Activities{}
+		}
+		w.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
+	case workflows.TaskQueueBilling:
+		workflows.RegisterBilling(w)
+		acts := d.Billing
+		if acts == nil { // unconfigured: every call fails as BillingNotConfigured
+			acts = &billingacts.Activities{}
+		}
+		w.RegisterActivityWithOptions(acts, activity.RegisterOptions{SkipInvalidStructFunctions: true})
+	case workflows.TaskQueueAssistant:
+		registerAssistant(w, d)
+	case workflows.TaskQueueScaffolder:
+		registerScaffolder(w, d)
+	case workflows.TaskQueueDR:
+		// Offboarding's final backup runs here too, as a TenantBackup
+		// child, so the onboarding queue needs no backup activities.
+		workflows.RegisterDR(w)
+		for _, a := range []any{d.Backup, d.DR} {
 			w.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -89,8 +90,8 @@ func (f *offboarding) steps(ctx workflow.Context) error {
 			}).Get(ctx, nil)
 			return "", err
 		}},
-		// The DR family fills this hook with a verified final backup.
-		{StepFinalBackup, false, shortStep, nil},
+		// A verified backup before anything is removed (see finalBackup).
+		{StepFinalBackup, true, shortStep, f.finalBackup},
 		{StepArgoCD, f.caps.Argo, remoteStep, func(ctx workflow.Context) (string, error) {
 			var r argocd.DeleteApplicationResult
 			err := workflow.ExecuteActivity(ctx, argoActs.ArgoDeleteApplication, argocd.DeleteApplicationInput{Slug: slug}).Get(ctx, &r)
@@ -134,6 +135,11 @@ func (f *offboarding) steps(ctx workflow.Context) error {
 		}},
 	}
 	for _, r := range removals {
+		if r.step == StepFinalBackup && workflow.GetVersion(ctx, finalBackupChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// A run that started before the final backup existed skipped
+			// it; its replay must take the same path.
+			r.configured, r.call = false, nil
+		}
 		if !r.configured {
 			detail := "skipped: not configured"
 			if r.call == nil {
@@ -158,4 +164,50 @@ func removed(did bool) string {
 		return "removed"
 	}
 	return "already gone"
+}
+
+// finalBackupChange versions the final backup: runs recorded before it
+// (version DefaultVersion) skipped the step.
+const finalBackupChange = "offboarding-final-backup"
+
+// finalBackupTimeout bounds the whole final backup, retries included; if
+// no worker serves the dr queue the offboarding fails after it, with the
+// tenant's data still in place.
+const finalBackupTimeout = 24 * time.Hour
+
+// finalBackup takes the tenant's last backup as a TenantBackup child on the
+// dr queue (ID backup/<slug>/final-<stamp>): dumped, verified by a restore
+// into a scratch schema, then copied under the retained prefix, outside the
+// tenant's storage prefix that the storage step deletes. Any failure fails
+// the offboarding here, before any data is removed. A tenant without a
+// schema (its onboarding failed early, or an earlier offboarding run dropped
+// it) has nothing to back up and passes.
+func (f *offboarding) finalBackup(ctx workflow.Context) (string, error) {
+	now := workflow.Now(ctx).UTC()
+	id := FinalBackupID(BackupStamp(now))
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:               BackupWorkflowID(f.in.Slug, id),
+		TaskQueue:                TaskQueueDR,
+		WorkflowExecutionTimeout: finalBackupTimeout,
+		// A failed final backup may be tried again by the next run.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// Cancelling or terminating the offboarding cancels the backup,
+		// which then drops its scratch copy; a cancel waits for that.
+		ParentClosePolicy:   enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+		WaitForCancellation: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(SearchTenant.ValueSet(f.in.Slug), SearchKind.ValueSet(KindBackup),
+			SearchStage.ValueSet("queued")),
+		StaticSummary: "Final backup of " + f.in.Slug + " before offboarding",
+	})
+	var r TenantBackupResult
+	err := workflow.ExecuteChildWorkflow(cctx, TenantBackupWorkflow, TenantBackupInput{
+		Slug: f.in.Slug, Reason: "offboarding", BackupID: id, TakenAt: now.Truncate(time.Second), Final: true,
+	}).Get(ctx, &r)
+	if err != nil {
+		return "", err
+	}
+	if r.Skipped != "" {
+		return r.Skipped, nil
+	}
+	return fmt.Sprintf("backup %s verified (%d tables, %d rows), kept at %s", r.BackupID, r.Tables, r.Rows, r.RetainedAt), nil
 }

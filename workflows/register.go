@@ -19,3 +19,30 @@ func RegisterTenant(r Registrar) {
 	r.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
 	r.RegisterWorkflowWithOptions(TenantOffboarding, workflowOptions(TenantOffboardingWorkflow))
 }
+
+// RegisterBilling registers the billing family under its fixed names.
+func RegisterBilling(r Registrar) {
+	r.RegisterWorkflowWithOptions(BillingCycle, workflowOptions(BillingCycleWorkflow))
+	r.RegisterWorkflowWithOptions(TenantInvoice, workflowOptions(TenantInvoiceWorkflow))
+}
+
+// RegisterDR registers the backup and disaster-recovery family under its
+// fixed names.
+func RegisterDR(r Registrar) {
+	r.RegisterWorkflowWithOptions(TenantBackup, workflowOptions(TenantBackupWorkflow))
+	r.RegisterWorkflowWithOptions(TenantBackups, workflowOptions(TenantBackupsWorkflow))
+	r.RegisterWorkflowWithOptions(DRDrill, workflowOptions(DRDrillWorkflow))
+	r.RegisterWorkflowWithOptions(DRDrillTenant, workflowOptions(DRDrillTenantWorkflow))
+	r.RegisterWorkflowWithOptions(TenantRestore, workflowOptions(TenantRestoreWorkflow))
+}
+
+// RegisterAssistant registers the assistant family under its fixed names.
+func RegisterAssistant(r Registrar) {
+	r.RegisterWorkflowWithOptions(AssistantTask, workflowOptions(AssistantTaskWorkflow))
+}
+
+// RegisterScaffolder registers the scaffolder family under its fixed names.
+func RegisterScaffolder(r Registrar) {
+	r.RegisterWorkflowWithOptions(ScaffolderRun, workflowOptions(ScaffolderRunWorkflow))
+	r.RegisterWorkflowWithOptions(ScaffolderSlots, workflowOptions(ScaffolderSlotsWorkflow))
+}

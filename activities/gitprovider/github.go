@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,20 +83,32 @@ func (g *gitHub) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, err
 	// costs one read and never a second create request.
 	r, err := g.GetRepo(ctx, spec.Owner, spec.Name)
 	if err == nil {
-		return g.adopt(ctx, r, spec.Tenant)
+		return g.adopt(ctx, r, spec)
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Repo{}, false, err
 	}
 
-	// Owner "" creates under the token's user (POST /user/repos).
-	created, _, err := g.c.Repositories.Create(ctx, spec.Owner, &gh.Repository{
+	// Owner "" creates under the token's user (POST /user/repos); so does
+	// a scaffolder repoUrl naming the token's user as owner.
+	createOwner := spec.Owner
+	if spec.Run != "" && createOwner != "" {
+		if login, err := g.owner(ctx, ""); err == nil && strings.EqualFold(login, createOwner) {
+			createOwner = ""
+		}
+	}
+	req := &gh.Repository{
 		Name:        gh.String(spec.Name),
-		Description: gh.String(Description(spec.Tenant)),
+		Description: gh.String(spec.description()),
 		Private:     gh.Bool(spec.Private),
 		AutoInit:    gh.Bool(false), // empty, so the seed push is the first commit
 		HasWiki:     gh.Bool(false),
-	})
+	}
+	if spec.Visibility != "" {
+		req.Visibility = gh.String(spec.Visibility)
+		req.Private = gh.Bool(spec.Visibility != "public")
+	}
+	created, _, err := g.c.Repositories.Create(ctx, createOwner, req)
 	if isGitHubNameTaken(err) {
 		// Someone (most likely our own earlier attempt) created it between
 		// the look-up and the create: adopt it if it is ours.
@@ -103,34 +116,41 @@ func (g *gitHub) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, err
 		if err != nil {
 			return Repo{}, false, err
 		}
-		return g.adopt(ctx, r, spec.Tenant)
+		return g.adopt(ctx, r, spec)
 	}
 	if err != nil {
 		return Repo{}, false, g.apiErr("create repository "+spec.Name, err)
 	}
-	r, err = g.addTopic(ctx, fromGitHub(created), spec.Tenant)
+	r, err = g.addTopics(ctx, fromGitHub(created), spec)
 	return r, true, err
 }
 
-// adopt accepts an existing repository only when it is the tenant's, and
-// finishes what a crashed attempt may have left undone (the topic).
-func (g *gitHub) adopt(ctx context.Context, r Repo, slug string) (Repo, bool, error) {
-	if err := r.CheckOwner(slug); err != nil {
+// adopt accepts an existing repository only when it is the tenant's (and
+// the run's), and finishes what a crashed attempt may have left undone (the
+// topics).
+func (g *gitHub) adopt(ctx context.Context, r Repo, spec RepoSpec) (Repo, bool, error) {
+	if err := spec.adoptable(r); err != nil {
 		return Repo{}, false, err
 	}
-	r, err := g.addTopic(ctx, r, slug)
+	r, err := g.addTopics(ctx, r, spec)
 	return r, false, err
 }
 
-// addTopic adds the marker topic: GitHub's create endpoint takes no topics,
-// so this is a second request, repeated by adopt if a crash skipped it.
-func (g *gitHub) addTopic(ctx context.Context, r Repo, slug string) (Repo, error) {
-	t := MarkerTopic(slug)
-	if len(t) > githubMaxTopicLen || r.hasTopic(t) {
+// addTopics adds the marker topic and the spec's topics: GitHub's create
+// endpoint takes no topics, so this is a second request, repeated by adopt if
+// a crash skipped it.
+func (g *gitHub) addTopics(ctx context.Context, r Repo, spec RepoSpec) (Repo, error) {
+	want := append([]string(nil), r.Topics...)
+	for _, t := range append([]string{MarkerTopic(spec.Tenant)}, spec.Topics...) {
+		if len(t) <= githubMaxTopicLen && !slices.Contains(want, t) {
+			want = append(want, t)
+		}
+	}
+	if len(want) == len(r.Topics) {
 		return r, nil
 	}
 	owner, name, _ := strings.Cut(r.FullName, "/")
-	topics, _, err := g.c.Repositories.ReplaceAllTopics(ctx, owner, name, append(append([]string(nil), r.Topics...), t))
+	topics, _, err := g.c.Repositories.ReplaceAllTopics(ctx, owner, name, want)
 	if err != nil {
 		return Repo{}, g.apiErr("set topics of "+r.FullName, err)
 	}
@@ -179,6 +199,9 @@ func isGitHubNameTaken(err error) bool {
 // apiErr turns go-github's error types into an *APIError; transport errors
 // (no HTTP status) pass through wrapped, and are retried.
 func (g *gitHub) apiErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var (
 		rl *gh.RateLimitError
 		ab *gh.AbuseRateLimitError
@@ -217,4 +240,63 @@ func statusOf(r *http.Response) int {
 		return 0
 	}
 	return r.StatusCode
+}
+
+func (g *gitHub) CreatePullRequest(ctx context.Context, r Repo, spec PullRequestSpec) (PullRequest, error) {
+	if g.initErr != nil {
+		return PullRequest{}, g.initErr
+	}
+	owner, name, _ := strings.Cut(r.FullName, "/")
+	find := func() (PullRequest, bool, error) {
+		open, _, err := g.c.PullRequests.List(ctx, owner, name, &gh.PullRequestListOptions{State: "open", Head: owner + ":" + spec.Head, Base: spec.Base})
+		if err != nil {
+			return PullRequest{}, false, g.apiErr("list pull requests of "+r.FullName, err)
+		}
+		for _, pr := range open {
+			if pr.GetHead().GetRef() == spec.Head {
+				return PullRequest{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), Base: pr.GetBase().GetRef(), Head: spec.Head}, true, nil
+			}
+		}
+		return PullRequest{}, false, nil
+	}
+	if pr, ok, err := find(); err != nil || ok {
+		return pr, err
+	}
+	pr, _, err := g.c.PullRequests.Create(ctx, owner, name, &gh.NewPullRequest{
+		Title: gh.String(spec.Title), Head: gh.String(spec.Head), Base: gh.String(spec.Base),
+		Body: gh.String(spec.Body), Draft: gh.Bool(spec.Draft),
+	})
+	if err != nil {
+		// "A pull request already exists": made by an earlier attempt.
+		if existing, ok, ferr := find(); ferr == nil && ok {
+			return existing, nil
+		}
+		return PullRequest{}, g.apiErr("create pull request on "+r.FullName, err)
+	}
+	return PullRequest{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), Base: spec.Base, Head: spec.Head}, nil
+}
+
+func (g *gitHub) ClosePullRequest(ctx context.Context, r Repo, number int, branch string) error {
+	if g.initErr != nil {
+		return g.initErr
+	}
+	owner, name, _ := strings.Cut(r.FullName, "/")
+	if number > 0 {
+		_, _, err := g.c.PullRequests.Edit(ctx, owner, name, number, &gh.PullRequest{State: gh.String("closed")})
+		if err = g.apiErr("close pull request", err); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	if branch != "" {
+		_, err := g.c.Git.DeleteRef(ctx, owner, name, "heads/"+branch)
+		if err = g.apiErr("delete branch "+branch, err); err != nil && !errors.Is(err, ErrNotFound) && !isStatus(err, http.StatusUnprocessableEntity) {
+			return err
+		}
+	}
+	return nil
+}
+
+func isStatus(err error, status int) bool {
+	var api *APIError
+	return errors.As(err, &api) && api.StatusCode == status
 }

@@ -74,7 +74,7 @@ func (g *gitLab) GetRepo(ctx context.Context, owner, name string) (Repo, error) 
 func (g *gitLab) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, error) {
 	r, err := g.GetRepo(ctx, spec.Owner, spec.Name)
 	if err == nil {
-		return adoptGitLab(r, spec.Tenant)
+		return adoptGitLab(r, spec)
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Repo{}, false, err
@@ -84,14 +84,26 @@ func (g *gitLab) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, err
 	if spec.Private {
 		visibility = gl.PrivateVisibility
 	}
+	if spec.Visibility != "" {
+		visibility = gl.VisibilityValue(spec.Visibility)
+	}
+	topics := []string{MarkerTopic(spec.Tenant)}
+	if spec.Run != "" {
+		topics = append(topics, RunMarker(spec.Run))
+	}
 	opt := &gl.CreateProjectOptions{
 		Name:        gl.Ptr(spec.Name),
 		Path:        gl.Ptr(spec.Name),
-		Description: gl.Ptr(Description(spec.Tenant)),
+		Description: gl.Ptr(spec.description()),
 		Visibility:  gl.Ptr(visibility),
 		// GitLab takes topics at creation, so the marker is written twice in
 		// one request and no crash can separate them.
-		Topics: gl.Ptr([]string{MarkerTopic(spec.Tenant)}),
+		Topics: gl.Ptr(append(topics, spec.Topics...)),
+	}
+	if spec.Owner != "" && spec.Run != "" {
+		if user, err := g.fullPath(ctx, "", spec.Name); err == nil && strings.EqualFold(user, spec.Owner+"/"+spec.Name) {
+			spec.Owner = "" // the token user's own namespace
+		}
 	}
 	if spec.Owner != "" {
 		// Projects are created in a namespace by ID; the group must exist.
@@ -109,7 +121,7 @@ func (g *gitLab) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, err
 		if err != nil {
 			return Repo{}, false, err
 		}
-		return adoptGitLab(r, spec.Tenant)
+		return adoptGitLab(r, spec)
 	}
 	if err != nil {
 		return Repo{}, false, glErr("create project "+spec.Name, err)
@@ -117,8 +129,8 @@ func (g *gitLab) EnsureRepo(ctx context.Context, spec RepoSpec) (Repo, bool, err
 	return fromGitLab(p), true, nil
 }
 
-func adoptGitLab(r Repo, slug string) (Repo, bool, error) {
-	if err := r.CheckOwner(slug); err != nil {
+func adoptGitLab(r Repo, spec RepoSpec) (Repo, bool, error) {
+	if err := spec.adoptable(r); err != nil {
 		return Repo{}, false, err
 	}
 	if r.PendingDeletion {
@@ -173,4 +185,51 @@ func glErr(op string, err error) error {
 		return e
 	}
 	return fmt.Errorf("gitlab: %s: %w", op, err)
+}
+
+func (g *gitLab) CreatePullRequest(ctx context.Context, r Repo, spec PullRequestSpec) (PullRequest, error) {
+	pid := int(r.ID)
+	open, _, err := g.c.MergeRequests.ListProjectMergeRequests(pid, &gl.ListProjectMergeRequestsOptions{
+		State: gl.Ptr("opened"), SourceBranch: gl.Ptr(spec.Head), TargetBranch: gl.Ptr(spec.Base),
+	}, gl.WithContext(ctx))
+	if err != nil {
+		return PullRequest{}, glErr("list merge requests of "+r.FullName, err)
+	}
+	for _, mr := range open {
+		if mr.SourceBranch == spec.Head {
+			return PullRequest{Number: mr.IID, URL: mr.WebURL, Base: mr.TargetBranch, Head: spec.Head}, nil
+		}
+	}
+	title := spec.Title
+	if spec.Draft {
+		title = "Draft: " + title
+	}
+	mr, _, err := g.c.MergeRequests.CreateMergeRequest(pid, &gl.CreateMergeRequestOptions{
+		Title: gl.Ptr(title), Description: gl.Ptr(spec.Body), SourceBranch: gl.Ptr(spec.Head),
+		TargetBranch: gl.Ptr(spec.Base), RemoveSourceBranch: gl.Ptr(spec.RemoveSourceBranch),
+	}, gl.WithContext(ctx))
+	if err != nil {
+		return PullRequest{}, glErr("create merge request on "+r.FullName, err)
+	}
+	return PullRequest{Number: mr.IID, URL: mr.WebURL, Base: spec.Base, Head: spec.Head}, nil
+}
+
+func (g *gitLab) ClosePullRequest(ctx context.Context, r Repo, number int, branch string) error {
+	pid := int(r.ID)
+	if number > 0 {
+		_, _, err := g.c.MergeRequests.UpdateMergeRequest(pid, number, &gl.UpdateMergeRequestOptions{StateEvent: gl.Ptr("close")}, gl.WithContext(ctx))
+		if err != nil {
+			if err := glErr("close merge request", err); !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	if branch != "" {
+		if _, err := g.c.Branches.DeleteBranch(pid, branch, gl.WithContext(ctx)); err != nil {
+			if err := glErr("delete branch "+branch, err); !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -41,6 +41,30 @@ type Provider interface {
 	// GitUsername is the basic-auth user name that goes with the API token
 	// for git over HTTPS.
 	GitUsername() string
+	// CreatePullRequest opens a pull request (GitHub) or merge request
+	// (GitLab) from spec.Head into spec.Base of repo, or returns the open one
+	// that already exists for that head, so a retry never opens a second.
+	CreatePullRequest(ctx context.Context, repo Repo, spec PullRequestSpec) (PullRequest, error)
+	// ClosePullRequest closes it without merging and, when branch is not
+	// empty, deletes that branch. Already closed or gone is success.
+	ClosePullRequest(ctx context.Context, repo Repo, number int, branch string) error
+}
+
+// PullRequestSpec describes a pull or merge request.
+type PullRequestSpec struct {
+	Head, Base  string // branch names
+	Title, Body string
+	Draft       bool
+	// RemoveSourceBranch asks GitLab to delete Head when the MR is merged.
+	RemoveSourceBranch bool
+}
+
+// PullRequest is an open pull or merge request.
+type PullRequest struct {
+	Number int    // GitHub number, GitLab IID
+	URL    string // web URL
+	Base   string
+	Head   string
 }
 
 // RepoSpec describes the repository EnsureRepo should find or create.
@@ -49,6 +73,44 @@ type RepoSpec struct {
 	Name    string
 	Private bool
 	Tenant  string // tenant slug written into the marker
+	// Description is the text shown for the repository; "" means
+	// Description(Tenant). Markers are appended to whatever is given.
+	Description string
+	// Run, when set, is the scaffolder task creating the repository: its
+	// marker goes into the description too, and EnsureRepo adopts an
+	// existing repository only when it carries this run's marker (a retry
+	// after a crash); any other existing repository is a *ForeignRepoError.
+	Run string
+	// Visibility ("public", "private", "internal") overrides Private.
+	Visibility string
+	// Topics are added next to the marker topic.
+	Topics []string
+}
+
+// description is what the create request sends: the caller's text plus the
+// markers, in the same request, so no crash can leave the repository
+// unmarked.
+func (s RepoSpec) description() string {
+	if s.Description == "" && s.Run == "" {
+		return Description(s.Tenant)
+	}
+	d := strings.TrimSpace(s.Description + " (" + MarkerTopic(s.Tenant) + ")")
+	if s.Run != "" {
+		d += " (" + RunMarker(s.Run) + ")"
+	}
+	return d
+}
+
+// adoptable checks an existing repository against the spec: the tenant's
+// marker always, the run's marker when a run creates it.
+func (s RepoSpec) adoptable(r Repo) error {
+	if err := r.CheckOwner(s.Tenant); err != nil {
+		return err
+	}
+	if s.Run != "" && !r.HasRunMarker(s.Run) {
+		return &ForeignRepoError{Repo: r.FullName, Tenant: s.Tenant, Markers: r.Markers(), Run: s.Run}
+	}
+	return nil
 }
 
 // Repo is a repository as the forge reports it.
@@ -104,9 +166,13 @@ type ForeignRepoError struct {
 	Repo    string   // full name
 	Tenant  string   // the tenant we acted for
 	Markers []string // tenant slugs found in markers; empty when unmarked
+	Run     string   // the run that wanted to create it, when one did
 }
 
 func (e *ForeignRepoError) Error() string {
+	if e.Run != "" {
+		return fmt.Sprintf("repository %s already exists and was not created by this run; refusing to publish into it", e.Repo)
+	}
 	if len(e.Markers) == 0 {
 		return fmt.Sprintf("repository %s exists but carries no Rigger tenant marker; refusing to use it for tenant %q", e.Repo, e.Tenant)
 	}
@@ -129,6 +195,15 @@ func Description(slug string) string {
 }
 
 var descMarkerRE = regexp.MustCompile(`\(` + markerPrefix + `([a-z0-9-]+)\)`)
+
+// RunMarker marks a repository created by scaffolder task run.
+func RunMarker(run string) string { return "rigger-run-" + run }
+
+// HasRunMarker reports whether the description or topics carry run's marker.
+func (r Repo) HasRunMarker(run string) bool {
+	m := RunMarker(run)
+	return r.hasTopic(m) || strings.Contains(r.Description, "("+m+")")
+}
 
 // Markers returns the tenant slugs the repository's topics and description
 // name, sorted and without duplicates.

@@ -28,6 +28,13 @@ type pushRequest struct {
 	Files   map[string][]byte
 	Message func(initial bool) string
 	Author  object.Signature
+	// Executable lists the paths of Files that get mode 100755.
+	Executable map[string]bool
+	// Base is the branch a missing Branch starts from (a pull request's
+	// target); "" makes a missing Branch a root commit.
+	Base string
+	// Delete lists paths removed from the tree instead of written.
+	Delete []string
 }
 
 // pushSeed writes Files onto the remote branch and returns the branch's
@@ -51,7 +58,8 @@ func pushSeed(ctx context.Context, req pushRequest) (sha string, pushed bool, er
 	}
 	branch := plumbing.NewBranchReferenceName(req.Branch)
 
-	// Find the branch head, if any, and fetch its history.
+	// Find the branch head (or, for a new branch, the base's), if any, and
+	// fetch its history.
 	var parent *object.Commit
 	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: req.Auth})
 	switch {
@@ -59,20 +67,24 @@ func pushSeed(ctx context.Context, req pushRequest) (sha string, pushed bool, er
 	case err != nil:
 		return "", false, fmt.Errorf("list remote refs: %w", err)
 	default:
-		for _, r := range refs {
-			if r.Name() != branch {
-				continue
+		from := findRef(refs, branch)
+		if from == nil && req.Base != "" {
+			if from = findRef(refs, plumbing.NewBranchReferenceName(req.Base)); from == nil {
+				return "", false, fmt.Errorf("base branch %s does not exist", req.Base)
 			}
-			spec := config.RefSpec(fmt.Sprintf("+%s:refs/remotes/origin/%s", branch, req.Branch))
+		}
+		if from != nil {
+			spec := config.RefSpec(fmt.Sprintf("+%s:refs/remotes/origin/%s", from.Name(), from.Name().Short()))
 			err := remote.FetchContext(ctx, &git.FetchOptions{Auth: req.Auth, RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags})
 			if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-				return "", false, fmt.Errorf("fetch %s: %w", req.Branch, err)
+				return "", false, fmt.Errorf("fetch %s: %w", from.Name().Short(), err)
 			}
-			if parent, err = repo.CommitObject(r.Hash()); err != nil {
-				return "", false, fmt.Errorf("read %s head: %w", req.Branch, err)
+			if parent, err = repo.CommitObject(from.Hash()); err != nil {
+				return "", false, fmt.Errorf("read %s head: %w", from.Name().Short(), err)
 			}
 		}
 	}
+	onBranch := parent != nil && findRef(refs, branch) != nil
 
 	// Overlay the seed on the branch's tree and compare.
 	files := map[string]treeFile{}
@@ -86,13 +98,25 @@ func pushSeed(ctx context.Context, req pushRequest) (sha string, pushed bool, er
 		if err != nil {
 			return "", false, err
 		}
-		overlay(files, path, treeFile{filemode.Regular, h})
+		mode := filemode.Regular
+		if req.Executable[path] {
+			mode = filemode.Executable
+		}
+		overlay(files, path, treeFile{mode, h})
+	}
+	for _, path := range req.Delete {
+		delete(files, path)
+		for p := range files {
+			if strings.HasPrefix(p, path+"/") {
+				delete(files, p)
+			}
+		}
 	}
 	tree, err := writeTree(st, files)
 	if err != nil {
 		return "", false, err
 	}
-	if parent != nil && parent.TreeHash == tree {
+	if onBranch && parent.TreeHash == tree {
 		return parent.Hash.String(), false, nil
 	}
 
@@ -125,6 +149,15 @@ func pushSeed(ctx context.Context, req pushRequest) (sha string, pushed bool, er
 		return "", false, fmt.Errorf("push %s: %w", req.Branch, err)
 	}
 	return head.String(), true, nil
+}
+
+func findRef(refs []*plumbing.Reference, name plumbing.ReferenceName) *plumbing.Reference {
+	for _, r := range refs {
+		if r.Name() == name {
+			return r
+		}
+	}
+	return nil
 }
 
 type treeFile struct {

@@ -30,9 +30,14 @@ platform:
 starter (talks to the API at RIGGER_API_URL with RIGGER_API_KEY):
   tenant onboard --slug S --owner U [--plan P] [--name N] [--admin U] [--plugin P] [--wait]
   tenant status S | tenant offboard S [--wait] | tenant list [--status S]
+  assistant ask|draft|explain [--tenant T] <question | description | workflow-id>
+  assistant watch|status|cancel|approve|reject <task-id>
 
-docs (no server needed):
-  techdocs build <dir> --entity ns/kind/name [--out dir] [--strict]
+docs:
+  techdocs build <dir|git-url> --entity ns/kind/name [--out dir] [--strict] [--ref R] [--commit SHA]
+             (no server needed: clones a git URL, builds locally)
+  techdocs publish <git-url|path> --tenant T --entity ns/kind/name [--ref R] [--wait]
+             (through the API: the workers build and publish for the tenant)
 
 operators (talk to Temporal at TEMPORAL_ADDRESS):
   schedules list | sync | trigger ID | pause ID [note] | unpause ID
@@ -70,8 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runSetup(ctx, cfg, logger)
 	case "tenant":
 		return starter.Tenant(ctx, apiClient(cfg), args[1:], stdout, stderr)
+	case "assistant":
+		return starter.Assistant(ctx, apiClient(cfg), args[1:], stdout, stderr)
 	case "techdocs":
-		return starter.TechDocs(ctx, args[1:], stdout, stderr)
+		return starter.TechDocs(ctx, apiClient(cfg), args[1:], stdout, stderr)
 	case "schedules":
 		tc, err := workers.Dial(ctx, cfg, logger)
 		if err != nil {

@@ -182,6 +182,9 @@ func dialMetered(ctx context.Context, cfg config.Config, logger *slog.Logger, re
 // newAPIServer builds the API from config, the same for `api` and `dev`.
 func newAPIServer(ctx context.Context, cfg config.Config, tc client.Client, st *store.Store, adminKey string, logger *slog.Logger) (*api.Server, error) {
 	s := &api.Server{Temporal: tc, Store: st, AdminKey: adminKey, Logger: logger, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	if err := configureScaffolderAPI(cfg, &s.Scaffolder); err != nil {
+		return nil, err
+	}
 	if cfg.CodecKeys != "" {
 		codec, err := workers.ParseCodecKeys(cfg.CodecKeys)
 		if err != nil {
@@ -197,5 +200,10 @@ func newAPIServer(ctx context.Context, cfg config.Config, tc client.Client, st *
 		}
 		s.OIDC = v
 	}
+	td, err := techdocsAPIOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.TechDocs = td
 	return s, nil
 }

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -75,6 +76,52 @@ type Config struct {
 	DevServerBinary string
 	DevServerUIPort int
 	DevServerPort   int
+
+	// BillingWebhookURL receives a signed POST per issued invoice (empty:
+	// no notification); BillingWebhookSecret is the HMAC key, required
+	// with a URL.
+	BillingWebhookURL    string
+	BillingWebhookSecret string
+
+	// Backups and DR drills. BackupKeepDaily/Weekly are the retention rules
+	// (RIGGER_BACKUP_KEEP_DAILY, default 7; RIGGER_BACKUP_KEEP_WEEKLY,
+	// default 4); DRRPOObjective fails a drill whose latest backup is older
+	// (RIGGER_DR_RPO_OBJECTIVE, default 26h: a daily backup plus slack);
+	// DRDrillSample is how many active tenants a drill restores
+	// (RIGGER_DR_DRILL_SAMPLE, default 0: all); AlertWebhookURL receives a
+	// JSON POST when a drill or backup run fails (RIGGER_ALERT_WEBHOOK_URL);
+	// BackupParallel is how many tables one backup or restore copies at once
+	// (RIGGER_BACKUP_PARALLEL, default 2).
+	BackupKeepDaily  int
+	BackupKeepWeekly int
+	DRRPOObjective   time.Duration
+	DRDrillSample    int
+	AlertWebhookURL  string
+	BackupParallel   int
+
+	// TechDocs builds. TechDocsGitAllowed are the URL prefixes a build may
+	// clone from (RIGGER_TECHDOCS_GIT_ALLOWED, comma-separated; default
+	// https://github.com/, https://gitlab.com/, https://bitbucket.org/);
+	// TechDocsGitUsername/Token are HTTP credentials sent to them
+	// (RIGGER_TECHDOCS_GIT_USERNAME, RIGGER_TECHDOCS_GIT_TOKEN[_FILE]; every
+	// tenant can build what the token reads). TechDocsSourceRoot enables
+	// path sources under <root>/<tenant>/ (RIGGER_TECHDOCS_SOURCE_ROOT;
+	// empty: disabled). TechDocsMaxSourceMB bounds a clone on disk
+	// (RIGGER_TECHDOCS_MAX_SOURCE_MB, default 256).
+	TechDocsGitAllowed  []string
+	TechDocsGitUsername string
+	TechDocsGitToken    string
+	TechDocsSourceRoot  string
+	TechDocsMaxSourceMB int
+
+	// Scaffolder: ScaffolderConcurrency is how many runs of one tenant
+	// execute at once (RIGGER_SCAFFOLDER_CONCURRENCY, default 10; more wait
+	// in the tenant's queue). ScaffolderIntegrations is a JSON list of git
+	// hosts templates publish to, [{"host","type","apiUrl","token"}]
+	// (RIGGER_SCAFFOLDER_INTEGRATIONS or _FILE; default: the RIGGER_GIT_*
+	// provider as github.com or gitlab.com).
+	ScaffolderConcurrency  int
+	ScaffolderIntegrations string
 }
 
 // Load reads the environment. It fails only on values that cannot be parsed
@@ -187,6 +234,54 @@ func Load() (Config, error) {
 		DevServerBinary:   os.Getenv("RIGGER_DEVSERVER_BIN"),
 		DevServerPort:     integer("RIGGER_TEMPORAL_PORT", 7233),
 		DevServerUIPort:   integer("RIGGER_TEMPORAL_UI_PORT", 8233),
+	}
+	c.BillingWebhookURL = os.Getenv("RIGGER_BILLING_WEBHOOK_URL")
+	c.BillingWebhookSecret = secret("RIGGER_BILLING_WEBHOOK_SECRET")
+	if c.BillingWebhookURL != "" {
+		// Not echoed: the URL may carry a token.
+		if u, err := url.Parse(c.BillingWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, "RIGGER_BILLING_WEBHOOK_URL: not an http(s) URL")
+		}
+		if c.BillingWebhookSecret == "" {
+			errs = append(errs, "RIGGER_BILLING_WEBHOOK_SECRET (or _FILE): required when RIGGER_BILLING_WEBHOOK_URL is set, so receivers can verify invoices")
+		}
+	}
+	c.BackupKeepDaily = integer("RIGGER_BACKUP_KEEP_DAILY", 7)
+	c.BackupKeepWeekly = integer("RIGGER_BACKUP_KEEP_WEEKLY", 4)
+	c.DRRPOObjective = duration("RIGGER_DR_RPO_OBJECTIVE", 26*time.Hour)
+	c.DRDrillSample = integer("RIGGER_DR_DRILL_SAMPLE", 0)
+	c.BackupParallel = integer("RIGGER_BACKUP_PARALLEL", 2)
+	c.AlertWebhookURL = secret("RIGGER_ALERT_WEBHOOK_URL") // may carry a token
+	if c.BackupKeepDaily < 1 || c.BackupKeepWeekly < 0 {
+		errs = append(errs, "RIGGER_BACKUP_KEEP_DAILY must be at least 1 and RIGGER_BACKUP_KEEP_WEEKLY at least 0")
+	}
+	if c.DRDrillSample < 0 || c.BackupParallel < 1 || c.BackupParallel > 32 {
+		errs = append(errs, "RIGGER_DR_DRILL_SAMPLE must be at least 0 and RIGGER_BACKUP_PARALLEL 1 to 32")
+	}
+	if c.AlertWebhookURL != "" {
+		if u, err := url.Parse(c.AlertWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, "RIGGER_ALERT_WEBHOOK_URL: not an http(s) URL")
+		}
+	}
+	for _, p := range strings.Split(os.Getenv("RIGGER_TECHDOCS_GIT_ALLOWED"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+				errs = append(errs, fmt.Sprintf("RIGGER_TECHDOCS_GIT_ALLOWED: %q is not an http(s) URL prefix", p))
+			}
+			c.TechDocsGitAllowed = append(c.TechDocsGitAllowed, p)
+		}
+	}
+	c.TechDocsGitUsername = os.Getenv("RIGGER_TECHDOCS_GIT_USERNAME")
+	c.TechDocsGitToken = secret("RIGGER_TECHDOCS_GIT_TOKEN")
+	c.TechDocsSourceRoot = os.Getenv("RIGGER_TECHDOCS_SOURCE_ROOT")
+	c.TechDocsMaxSourceMB = integer("RIGGER_TECHDOCS_MAX_SOURCE_MB", 256)
+	if c.TechDocsMaxSourceMB < 1 {
+		errs = append(errs, "RIGGER_TECHDOCS_MAX_SOURCE_MB must be at least 1")
+	}
+	c.ScaffolderConcurrency = integer("RIGGER_SCAFFOLDER_CONCURRENCY", 10)
+	c.ScaffolderIntegrations = secret("RIGGER_SCAFFOLDER_INTEGRATIONS") // holds tokens
+	if c.ScaffolderConcurrency < 1 || c.ScaffolderConcurrency > 1000 {
+		errs = append(errs, "RIGGER_SCAFFOLDER_CONCURRENCY must be 1 to 1000")
 	}
 	if q := os.Getenv("RIGGER_TASK_QUEUES"); q != "" {
 		for _, s := range strings.Split(q, ",") {

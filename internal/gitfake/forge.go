@@ -101,12 +101,13 @@ type forge struct {
 	creates map[string]int   // successful creates by full name
 	block   *createBlock
 	nextID  int64
+	pulls   map[string][]*PullRequest // pull/merge requests by repository full name
 }
 
 func newForge(t testing.TB, s settings, gitUser string, nextID int64, handler http.Handler) *forge {
 	t.Helper()
 	f := &forge{t: t, token: s.token, owner: s.owner, login: s.login, done: make(chan struct{}),
-		repos: map[string]*Repo{}, creates: map[string]int{}, nextID: nextID}
+		repos: map[string]*Repo{}, creates: map[string]int{}, nextID: nextID, pulls: map[string][]*PullRequest{}}
 	f.git = NewGitServer(t, gitUser, s.token)
 	f.srv = httptest.NewServer(handler)
 	t.Cleanup(f.srv.Close)

@@ -17,6 +17,10 @@ import (
 //	GET    /repos/{owner}/{repo}
 //	DELETE /repos/{owner}/{repo}
 //	PUT    /repos/{owner}/{repo}/topics
+//	GET    /repos/{owner}/{repo}/pulls (?state, head=owner:branch, base)
+//	POST   /repos/{owner}/{repo}/pulls
+//	PATCH  /repos/{owner}/{repo}/pulls/{number}
+//	DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}
 //
 // Requests need "Authorization: Bearer <Token()>"; git over HTTP takes user
 // "x-access-token" with the token as password.
@@ -152,6 +156,9 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 405, map[string]any{"message": "Method Not Allowed"})
 		}
 
+	case len(parts) >= 4 && parts[0] == "repos" && (parts[3] == "pulls" || parts[3] == "git"):
+		g.servePulls(w, r, parts)
+
 	case r.Method == "PUT" && len(parts) == 4 && parts[0] == "repos" && parts[3] == "topics":
 		repo := g.repos[parts[1]+"/"+parts[2]]
 		if repo == nil {
@@ -165,6 +172,84 @@ func (g *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		repo.Topics = body.Names
 		writeJSON(w, 200, map[string]any{"names": repo.Topics})
 
+	default:
+		writeJSON(w, 404, ghNotFound)
+	}
+}
+
+func (g *GitHub) pullJSON(full string, pr *PullRequest) map[string]any {
+	return map[string]any{
+		"id": 9000 + pr.Number, "number": pr.Number, "state": pr.State, "title": pr.Title, "body": pr.Body, "draft": pr.Draft,
+		"html_url": g.srv.URL + "/" + full + "/pull/" + strconv.Itoa(pr.Number),
+		"url":      g.srv.URL + "/api/v3/repos/" + full + "/pulls/" + strconv.Itoa(pr.Number),
+		"head":     map[string]any{"ref": pr.Head, "label": strings.Split(full, "/")[0] + ":" + pr.Head},
+		"base":     map[string]any{"ref": pr.Base},
+	}
+}
+
+// servePulls answers the pull request and branch-deletion endpoints; the
+// caller holds g.mu.
+func (g *GitHub) servePulls(w http.ResponseWriter, r *http.Request, parts []string) {
+	full := parts[1] + "/" + parts[2]
+	if g.repos[full] == nil {
+		writeJSON(w, 404, ghNotFound)
+		return
+	}
+	switch {
+	case parts[3] == "git" && r.Method == "DELETE" && len(parts) >= 7 && parts[4] == "refs" && parts[5] == "heads":
+		if err := g.deleteBranch(full, strings.Join(parts[6:], "/")); err != nil {
+			writeJSON(w, 422, map[string]any{"message": "Reference does not exist"})
+			return
+		}
+		w.WriteHeader(204)
+	case parts[3] == "pulls" && len(parts) == 4 && r.Method == "GET":
+		q := r.URL.Query()
+		state := q.Get("state")
+		if state == "" {
+			state = "open"
+		}
+		_, head, _ := strings.Cut(q.Get("head"), ":")
+		out := []any{}
+		for _, pr := range g.pulls[full] {
+			if (state == "all" || pr.State == state) && (head == "" || pr.Head == head) && (q.Get("base") == "" || pr.Base == q.Get("base")) {
+				out = append(out, g.pullJSON(full, pr))
+			}
+		}
+		writeJSON(w, 200, out)
+	case parts[3] == "pulls" && len(parts) == 4 && r.Method == "POST":
+		var body struct {
+			Title, Head, Base, Body string
+			Draft                   bool
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Title == "" || body.Head == "" || body.Base == "" {
+			writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []any{map[string]any{"resource": "PullRequest", "code": "missing_field"}}})
+			return
+		}
+		if !g.branchExists(full, body.Head) || !g.branchExists(full, body.Base) {
+			writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []any{map[string]any{"resource": "PullRequest", "field": "head", "code": "invalid"}}})
+			return
+		}
+		if g.openPull(full, body.Head, "open") != nil {
+			writeJSON(w, 422, map[string]any{"message": "Validation Failed", "errors": []any{map[string]any{"resource": "PullRequest", "code": "custom",
+				"message": "A pull request already exists for " + parts[1] + ":" + body.Head + "."}}})
+			return
+		}
+		pr := &PullRequest{Title: body.Title, Body: body.Body, Head: body.Head, Base: body.Base, State: "open", Draft: body.Draft}
+		g.addPull(full, pr)
+		writeJSON(w, 201, g.pullJSON(full, pr))
+	case parts[3] == "pulls" && len(parts) == 5 && r.Method == "PATCH":
+		n, _ := strconv.Atoi(parts[4])
+		pr := g.pull(full, n)
+		if pr == nil {
+			writeJSON(w, 404, ghNotFound)
+			return
+		}
+		var body struct{ State string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if body.State == "closed" || body.State == "open" {
+			pr.State = body.State
+		}
+		writeJSON(w, 200, g.pullJSON(full, pr))
 	default:
 		writeJSON(w, 404, ghNotFound)
 	}

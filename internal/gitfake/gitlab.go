@@ -18,6 +18,10 @@ import (
 //	POST   /projects
 //	GET    /projects/{id or url-encoded path}
 //	DELETE /projects/{id or url-encoded path}
+//	GET    /projects/{id}/merge_requests (?state, source_branch, target_branch)
+//	POST   /projects/{id}/merge_requests
+//	PUT    /projects/{id}/merge_requests/{iid}
+//	DELETE /projects/{id}/repository/branches/{branch}
 //
 // Requests need "PRIVATE-TOKEN: <Token()>"; git over HTTP takes user
 // "oauth2" with the token as password. Namespaces are Owner() (a group, ID
@@ -176,6 +180,15 @@ func (g *GitLab) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 201, g.projectJSON(p))
 
+	case len(parts) > 2 && parts[0] == "projects":
+		id, _ := url.PathUnescape(parts[1])
+		p := g.project(id)
+		if p == nil {
+			writeJSON(w, 404, map[string]any{"message": "404 Project Not Found"})
+			return
+		}
+		g.serveMergeRequests(w, r, p, parts[2:])
+
 	case len(parts) == 2 && parts[0] == "projects":
 		var p *Repo
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
@@ -201,6 +214,97 @@ func (g *GitLab) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 405, map[string]any{"message": "405 Method Not Allowed"})
 		}
 
+	default:
+		writeJSON(w, 404, map[string]any{"error": "404 Not Found"})
+	}
+}
+
+// project finds a project by ID or full path; the caller holds g.mu.
+func (g *GitLab) project(id string) *Repo {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		for _, q := range g.repos {
+			if q.ID == n {
+				return q
+			}
+		}
+		return nil
+	}
+	return g.repos[id]
+}
+
+func (g *GitLab) mrJSON(p *Repo, mr *PullRequest) map[string]any {
+	return map[string]any{
+		"id": 5000 + mr.Number, "iid": mr.Number, "project_id": p.ID, "title": mr.Title, "description": mr.Body,
+		"state": mr.State, "source_branch": mr.Head, "target_branch": mr.Base, "draft": mr.Draft,
+		"force_remove_source_branch": mr.RemoveSourceBranch,
+		"web_url":                    g.srv.URL + "/" + p.FullName() + "/-/merge_requests/" + strconv.Itoa(mr.Number),
+	}
+}
+
+// serveMergeRequests answers /projects/{id}/<rest>; the caller holds g.mu.
+func (g *GitLab) serveMergeRequests(w http.ResponseWriter, r *http.Request, p *Repo, rest []string) {
+	full := p.FullName()
+	switch {
+	case len(rest) >= 3 && rest[0] == "repository" && rest[1] == "branches" && r.Method == "DELETE":
+		branch, _ := url.PathUnescape(strings.Join(rest[2:], "/"))
+		if err := g.deleteBranch(full, branch); err != nil {
+			writeJSON(w, 404, map[string]any{"message": "404 Branch Not Found"})
+			return
+		}
+		w.WriteHeader(204)
+	case len(rest) == 1 && rest[0] == "merge_requests" && r.Method == "GET":
+		q := r.URL.Query()
+		out := []any{}
+		for _, mr := range g.pulls[full] {
+			if (q.Get("state") == "" || q.Get("state") == "all" || mr.State == q.Get("state")) &&
+				(q.Get("source_branch") == "" || mr.Head == q.Get("source_branch")) &&
+				(q.Get("target_branch") == "" || mr.Base == q.Get("target_branch")) {
+				out = append(out, g.mrJSON(p, mr))
+			}
+		}
+		writeJSON(w, 200, out)
+	case len(rest) == 1 && rest[0] == "merge_requests" && r.Method == "POST":
+		var body struct {
+			Title              string `json:"title"`
+			Description        string `json:"description"`
+			SourceBranch       string `json:"source_branch"`
+			TargetBranch       string `json:"target_branch"`
+			RemoveSourceBranch bool   `json:"remove_source_branch"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Title == "" || body.SourceBranch == "" || body.TargetBranch == "" {
+			writeJSON(w, 400, map[string]any{"message": "400 Bad request - title, source_branch and target_branch are required"})
+			return
+		}
+		if !g.branchExists(full, body.SourceBranch) || !g.branchExists(full, body.TargetBranch) {
+			writeJSON(w, 404, map[string]any{"message": "404 Branch Not Found"})
+			return
+		}
+		if g.openPull(full, body.SourceBranch, "opened") != nil {
+			writeJSON(w, 409, map[string]any{"message": []string{"Another open merge request already exists for this source branch"}})
+			return
+		}
+		mr := &PullRequest{Title: body.Title, Body: body.Description, Head: body.SourceBranch, Base: body.TargetBranch, State: "opened",
+			Draft: strings.HasPrefix(body.Title, "Draft:"), RemoveSourceBranch: body.RemoveSourceBranch}
+		g.addPull(full, mr)
+		writeJSON(w, 201, g.mrJSON(p, mr))
+	case len(rest) == 2 && rest[0] == "merge_requests" && r.Method == "PUT":
+		n, _ := strconv.Atoi(rest[1])
+		mr := g.pull(full, n)
+		if mr == nil {
+			writeJSON(w, 404, map[string]any{"message": "404 Not found"})
+			return
+		}
+		var body struct {
+			StateEvent string `json:"state_event"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		switch body.StateEvent {
+		case "close":
+			mr.State = "closed"
+		case "reopen":
+			mr.State = "opened"
+		}
+		writeJSON(w, 200, g.mrJSON(p, mr))
 	default:
 		writeJSON(w, 404, map[string]any{"error": "404 Not Found"})
 	}
