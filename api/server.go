@@ -43,6 +43,7 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	limits   *limiters
+	meter    *callMeter
 	patterns []string
 }
 
@@ -70,6 +71,7 @@ func (s *Server) Handler() http.Handler {
 	}, []string{"route"})
 	s.Registry.MustRegister(s.requests, s.latency)
 	s.limits = newLimiters(s.RateLimit, s.RateBurst)
+	s.meter = newCallMeter()
 
 	mux := http.NewServeMux()
 	ops.Mount(mux, s.Registry, ops.Check{Name: "database", Fn: func(ctx context.Context) error { return s.Store.Pool.Ping(ctx) }},
@@ -140,6 +142,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, need access, h http.H
 				writeRateLimited(w, wait)
 				return
 			}
+			s.meter.add(p.Tenant)
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		s.idempotent(w, r, p, h)

@@ -83,6 +83,7 @@ type platform struct {
 	deps      workers.Dependencies
 	cfg       config.Config
 	api       *httptest.Server
+	server    *api.Server
 	adminKey  string
 	redis     *redis.Client
 	kube      *kubefake.Clientset
@@ -197,6 +198,7 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	s := &api.Server{Temporal: c, Store: st, AdminKey: p.adminKey, Logger: logger, RateLimit: o.rateLimit, RateBurst: o.rateBurst, OIDC: o.oidc}
 	s.TechDocs = api.TechDocsOptions{Objects: objects, Secrets: sec, Git: o.techdocsGit}
 	s.Scaffolder = api.ScaffolderOptions{Objects: objects, Templates: p.deps.Scaffolder.Templates}
+	p.server = s
 	// Every request the tests make is checked against the OpenAPI document.
 	var handler http.Handler = s.Handler()
 	p.api = httptest.NewUnstartedServer(nil)

@@ -267,3 +267,27 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("invalid replay = %d", c)
 	}
 }
+
+// TestAPICallsMetered: a tenant's API calls become api_calls usage events,
+// once per flush; the admin's are not billed.
+func TestAPICallsMetered(t *testing.T) {
+	p := newPlatform(t, platformOptions{devDefaults: true})
+	p.onboardActive("meter-co")
+	k := p.tenantKey("meter-co", "read")
+	for range 7 {
+		if code := p.callAs(k.Key, "GET", "/v1/tenants/meter-co", nil, nil); code != 200 {
+			t.Fatalf("GET = %d", code)
+		}
+	}
+	ctx := context.Background()
+	if err := p.server.FlushMetering(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.server.FlushMetering(ctx); err != nil { // nothing new: records nothing
+		t.Fatal(err)
+	}
+	totals, err := p.store.UsageTotals(ctx, "meter-co", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil || totals["api_calls"] != 7 {
+		t.Fatalf("api_calls = %v (%v), want 7", totals, err)
+	}
+}

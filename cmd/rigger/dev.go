@@ -89,6 +89,9 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 		return err
 	}
 	defer stopWorkers()
+	if err := syncSchedules(ctx, cfg, tc, logger); err != nil {
+		return err
+	}
 
 	adminKey, generated := cfg.AdminKey, false
 	if adminKey == "" {
@@ -104,6 +107,7 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 		return err
 	}
 	defer shutdown(srv)
+	go s.RunMetering(ctx, time.Minute)
 
 	fmt.Fprintf(out, "\nRigger is running.\n")
 	fmt.Fprintf(out, "  API:               http://%s   (health: /healthz, metrics: /metrics)\n", cfg.APIAddr)

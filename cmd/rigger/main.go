@@ -30,6 +30,9 @@ platform:
 starter (talks to the API at RIGGER_API_URL with RIGGER_API_KEY):
   tenant onboard --slug S --owner U [--plan P] [--name N] [--admin U] [--plugin P] [--wait]
   tenant status S | tenant offboard S [--wait] | tenant list [--status S]
+  scaffold run <template> [--tenant T] [--values file.yaml] [--secret K=V] [--wait]
+  scaffold dry-run <template> [--tenant T] [--values file.yaml] [--out dir]
+  scaffold approve|reject <task> [--comment C] | scaffold cancel <task>
   assistant ask|draft|explain [--tenant T] <question | description | workflow-id>
   assistant watch|status|cancel|approve|reject <task-id>
 
@@ -73,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runMigrate(ctx, cfg)
 	case "setup":
 		err = runSetup(ctx, cfg, logger)
+	case "scaffold":
+		return starter.Scaffold(ctx, apiClient(cfg), args[1:], stdout, stderr)
 	case "tenant":
 		return starter.Tenant(ctx, apiClient(cfg), args[1:], stdout, stderr)
 	case "assistant":

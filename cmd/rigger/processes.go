@@ -67,6 +67,11 @@ func runWorker(ctx context.Context, cfg config.Config, logger *slog.Logger) erro
 	}
 	defer shutdown(srv)
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "queues", cfg.TaskQueues, "ops", cfg.WorkerAddr)
+	if servesScheduled(cfg.TaskQueues) {
+		if err := syncSchedules(ctx, cfg, tc, logger); err != nil {
+			return err
+		}
+	}
 	return workers.Run(ctx, tc, deps, workers.Options{TaskQueues: cfg.TaskQueues})
 }
 
@@ -96,6 +101,9 @@ func runAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	s.Registry = reg
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
+	if err == nil {
+		go s.RunMetering(ctx, time.Minute)
+	}
 	if err != nil {
 		return err
 	}
@@ -206,4 +214,30 @@ func newAPIServer(ctx context.Context, cfg config.Config, tc client.Client, st *
 	}
 	s.TechDocs = td
 	return s, nil
+}
+
+// syncSchedules creates or updates Rigger's schedules from config. It runs
+// at start-up of `dev` and of workers serving the scheduled queues, and by
+// `rigger schedules sync`; several processes doing it at once is safe.
+func syncSchedules(ctx context.Context, cfg config.Config, tc client.Client, logger *slog.Logger) error {
+	res, err := workers.SyncSchedules(ctx, tc, scheduleSpecs(cfg))
+	if err != nil {
+		return fmt.Errorf("schedules: %w", err)
+	}
+	for _, r := range res {
+		logger.Info("schedule", "id", r.ID, "sync", r.Action)
+	}
+	return nil
+}
+
+func servesScheduled(queues []string) bool {
+	if len(queues) == 0 {
+		return true
+	}
+	for _, q := range queues {
+		if q == workflows.TaskQueueBilling || q == workflows.TaskQueueDR {
+			return true
+		}
+	}
+	return false
 }
