@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,8 +79,8 @@ const (
 	maxDecisionReason      = 1000
 )
 
-// Terminal reports whether a status is final (the stream ends there;
-// awaiting-approval ends a stream too, as nothing streams until a human
+// assistantStreamEnds reports whether a stream ends at a status: any but
+// running (awaiting-approval too, as nothing streams until a human
 // decides).
 func assistantStreamEnds(status string) bool {
 	switch status {
@@ -273,7 +275,7 @@ func (tr *taskReader) view(ctx context.Context) (AssistantTaskResponse, *apiErro
 	}
 	switch info.GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		if out.Status == "" || assistantStreamEnds(out.Status) && out.Status != workflows.AssistStatusAwaiting {
+		if out.Status != workflows.AssistStatusAwaiting { // a run finishing reads as running until it closes
 			out.Status = workflows.AssistStatusRunning
 		}
 		out.PartialText = tr.partialText(d)
@@ -478,8 +480,15 @@ func (s *Server) decideAssistantTask(w http.ResponseWriter, r *http.Request, app
 		writeError(w, e)
 		return
 	}
+	// The body is optional: read it, and decode it only when there is one.
 	var req AssistantDecisionRequest
-	if r.ContentLength != 0 {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		writeError(w, jsonError(err))
+		return
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if e := decodeJSON(w, r, &req); e != nil {
 			writeError(w, e)
 			return

@@ -418,6 +418,7 @@ func TestAssistantEndToEnd(t *testing.T) {
 			!strings.Contains(out.String(), "Put Markdown files in the docs folder [1].") || !strings.Contains(out.String(), "Sources:") {
 			t.Fatalf("rigger assistant ask = %d:\n%s\n%s", code, out.String(), errOut.String())
 		}
+		t.Logf("rigger assistant ask:\n%s%s", errOut.String(), out.String())
 		aPrompt := prompt(model.calls()[len(model.calls())-1])
 		if !strings.Contains(aPrompt, canary) {
 			t.Fatalf("A's own canary section was not retrieved for A:\n%s", aPrompt)
@@ -524,6 +525,32 @@ func TestAssistantEndToEnd(t *testing.T) {
 		in, err := engine.RenderInput(context.Background(), tpl.Spec.Steps[1].Input, &scaffolder.Context{Parameters: values})
 		if err != nil || in["description"] != "Service PAYMENTS" || in["repoUrl"] != "github.com?owner=acme&repo=payments" {
 			t.Fatalf("rendered publish input %v %v", in, err)
+		}
+	}()
+
+	t.Log("a draft rejected through the CLI")
+	func() {
+		model.push(fakeReply{text: strings.Replace(e2eValidTemplate, "name: go-service", "name: go-worker", 1)})
+		c := &starter.Client{BaseURL: p.api.URL, APIKey: aRun}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var out, errOut bytes.Buffer
+		if code := starter.Assistant(ctx, c, []string{"draft", "--tenant", "docs-a", "A Go worker"}, &out, &errOut); code != 0 ||
+			!strings.Contains(out.String(), "awaiting-approval") || !strings.Contains(out.String(), "name: go-worker") {
+			t.Fatalf("rigger assistant draft = %d:\n%s\n%s", code, out.String(), errOut.String())
+		}
+		id := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(errOut.String(), "\n", 2)[0], "task "))
+		admin := &starter.Client{BaseURL: p.api.URL, APIKey: aAdmin}
+		out.Reset()
+		if code := starter.Assistant(ctx, admin, []string{"reject", id, "--reason", "we have one already"}, &out, &errOut); code != 0 {
+			t.Fatalf("rigger assistant reject = %d:\n%s\n%s", code, out.String(), errOut.String())
+		}
+		v := p.waitTask(aRun, id, 10*time.Second, settled)
+		if v.Status != workflows.AssistStatusRejected || v.Result.Reason != "we have one already" || v.Result.CommittedTo != "" {
+			t.Fatalf("rejected draft: %+v", v)
+		}
+		if _, err := storage.Scoped(objects, "docs-a").Stat(context.Background(), "templates/go-worker/template.yaml"); err == nil {
+			t.Fatal("a rejected draft was committed")
 		}
 	}()
 
