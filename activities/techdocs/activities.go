@@ -17,8 +17,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rigger-platform/rigger/activities/storage"
-	site "github.com/rigger-platform/rigger/internal/techdocs"
 	"github.com/rigger-platform/rigger/internal/store"
+	site "github.com/rigger-platform/rigger/internal/techdocs"
 	"github.com/rigger-platform/rigger/internal/tenant"
 )
 
