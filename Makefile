@@ -54,6 +54,10 @@ replay-record: services build
 bench: services build
 	$(GO) test -run '^$$' -bench . -skip BillingCycle1000Tenants -benchtime 1x -timeout 30m ./e2e/
 	$(GO) test -run '^$$' -bench BillingCycle1000Tenants -benchtime 1x -timeout 30m ./e2e/
+	# Scaffolder: template rendering (files/s) next to npm nunjucks on Node.js with the same
+	# skeletons and values; end to end (100 concurrent dry runs, 20 concurrent real runs through
+	# the API, next to the same steps in-process) is BenchmarkScaffolderRuns in ./e2e/ above.
+	cd internal/scaffolder/bench && npm ci --no-audit --no-fund && cd ../../.. && $(GO) test -run '^$$' -bench BenchmarkRenderVsNunjucks -benchtime 2s ./internal/scaffolder/
 	RIGGER_BENCH_BACKUP_MB=$${RIGGER_BENCH_BACKUP_MB:-1024} $(GO) test -run '^$$' -bench BackupRestore -benchtime 1x -timeout 60m ./activities/backup/
 	# Assistant: retrieval over a 5,000-section index (build, load, per-query p50/p95 over
 	# 2,000 queries) and the LLM activity's per-call overhead; the assistant's workflow overhead

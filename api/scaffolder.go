@@ -315,10 +315,11 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) startRun(r *http.Request, in workflows.ScaffoldInput, name string) *apiError {
 	run, err := s.Temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
-		ID:                       workflows.ScaffoldWorkflowID(in.Tenant, in.TaskID),
-		TaskQueue:                workflows.TaskQueueScaffolder,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		ID:                                       workflows.ScaffoldWorkflowID(in.Tenant, in.TaskID),
+		TaskQueue:                                workflows.TaskQueueScaffolder,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SearchTenant.ValueSet(in.Tenant), workflows.SearchKind.ValueSet(workflows.KindScaffolder),
 			workflows.SearchStage.ValueSet("validating")),
@@ -638,6 +639,10 @@ func (s *Server) retryTask(w http.ResponseWriter, r *http.Request) {
 	if events, err := s.events(r.Context(), t, 0); err == nil && len(events) > 0 {
 		base = events[len(events)-1].ID
 	}
+	if e := s.awaitClosed(r, t); e != nil {
+		writeError(w, e)
+		return
+	}
 	if _, err := s.Store.RetryTask(r.Context(), t.ID, true); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, errConflict(err.Error()))
@@ -655,4 +660,28 @@ func (s *Server) retryTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
+}
+
+// awaitClosed waits (briefly) until the task's last run has closed: it
+// reports its final status a moment before its workflow ends.
+func (s *Server) awaitClosed(r *http.Request, t store.ScaffolderTask) *apiError {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		d, err := s.Temporal.DescribeWorkflowExecution(r.Context(), workflows.ScaffoldWorkflowID(t.Tenant, t.ID), "")
+		if isNotFound(err) || err == nil && d.WorkflowExecutionInfo.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return nil
+		}
+		if err != nil {
+			s.log(r).Error("describe scaffolder run", "task", t.ID, "error", err)
+			return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "could not reach the task's run; retry"}
+		}
+		if time.Now().After(deadline) {
+			return errConflict(fmt.Sprintf("task %s is still finishing; retry in a moment", t.ID))
+		}
+		select {
+		case <-r.Context().Done():
+			return errConflict("request cancelled")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

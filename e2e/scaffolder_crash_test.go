@@ -89,7 +89,7 @@ func TestScaffolderWorkerCrashMidPublish(t *testing.T) {
 		t.Fatalf("repositories %v", repos)
 	}
 	compareRepo(t, f.gh, "acme/ledger", "main", "go-backend-template", "")
-	assertCatalog(t, p, "", "component:default/ledger")
+	assertCatalog(t, p, "component:default/ledger")
 	recovered := false
 	for _, e := range p.scaffoldEvents(id, 0) {
 		recovered = recovered || e["type"] == "recovered" && strings.Contains(e["body"].(map[string]any)["stepId"].(string), "publish")

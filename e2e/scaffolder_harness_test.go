@@ -317,6 +317,36 @@ spec:
 
 var approvalSkeleton = map[string]string{"skeleton/README.md": "# ${{ values.name }}\n"}
 
+// cliTemplate has no side effects outside its workspace.
+const cliTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: cli-demo
+spec:
+  parameters:
+    - properties:
+        name: {type: string, default: demo}
+  steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: '${{ parameters.name }}'}
+    - id: entity
+      name: Write entity
+      action: catalog:write
+      input:
+        entity: {apiVersion: backstage.io/v1alpha1, kind: Component, metadata: {name: '${{ parameters.name }}'}}
+    - id: log
+      name: Log
+      action: debug:log
+      input: {message: 'hello ${{ parameters.name }}', listWorkspace: true}
+  output:
+    text:
+      - {title: Name, content: '${{ parameters.name }}'}
+`
+
 // dryRunFiles decodes a dry run's directoryContents: path -> digest.
 func dryRunFiles(t testing.TB, contents []api.DryRunFile) map[string]string {
 	out := map[string]string{}

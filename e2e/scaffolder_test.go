@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/rigger-platform/rigger/activities/gitprovider"
 	"github.com/rigger-platform/rigger/api"
 	"github.com/rigger-platform/rigger/internal/store"
+	"github.com/rigger-platform/rigger/starter"
 )
 
 // TestScaffolderEndToEnd runs the scaffolder through the API on the dev
@@ -28,6 +31,7 @@ func TestScaffolderEndToEnd(t *testing.T) {
 	p := newPlatform(t, platformOptions{scaffold: scaffoldOptions{integrations: f.integrations(), concurrency: 1}})
 	custom := t.TempDir()
 	writeTemplate(t, custom, "approval-demo", approvalTemplate, approvalSkeleton)
+	writeTemplate(t, custom, "cli-demo", cliTemplate, approvalSkeleton)
 	p.scaffoldTenant("acme", append(corpusLocations(t), custom)...)
 	values := corpusValues(t)
 
@@ -141,7 +145,7 @@ func TestScaffolderEndToEnd(t *testing.T) {
 		}{
 			{"go-backend-template", func(t *testing.T, task api.TaskResponse) {
 				compareRepo(t, f.gh, "acme/ledger", "main", "go-backend-template", "")
-				assertCatalog(t, p, "https://", "component:default/ledger")
+				assertCatalog(t, p, "component:default/ledger")
 			}},
 			{"python-backend-template", func(t *testing.T, task api.TaskResponse) {
 				compareRepo(t, f.gl, "acme/recommender", "main", "python-backend-template", "")
@@ -209,6 +213,32 @@ func TestScaffolderEndToEnd(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("list = %d %d", code, list.TotalTasks)
 			}
+		}
+	})
+
+	t.Run("starter CLI", func(t *testing.T) {
+		values := filepath.Join(t.TempDir(), "values.yaml")
+		if err := os.WriteFile(values, []byte("name: from-cli\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := &starter.Client{BaseURL: p.api.URL, APIKey: p.adminKey}
+		var out, errOut strings.Builder
+		code := starter.Scaffold(context.Background(), c, []string{"run", "cli-demo", "--tenant", "acme", "--values", values, "--wait"}, &out, &errOut)
+		if code != 0 {
+			t.Fatalf("exit %d: %s %s", code, out.String(), errOut.String())
+		}
+		for _, want := range []string{"[fetch] Beginning step Fetch skeleton", "[log] hello from-cli", " - README.md", "Run completed with status: completed"} {
+			if !strings.Contains(out.String(), want) {
+				t.Fatalf("output lacks %q:\n%s", want, out.String())
+			}
+		}
+		dir := t.TempDir()
+		out.Reset()
+		if code := starter.Scaffold(context.Background(), c, []string{"dry-run", "cli-demo", "--tenant", "acme", "--values", values, "--out", dir}, &out, &errOut); code != 0 {
+			t.Fatalf("dry-run exit %d: %s", code, errOut.String())
+		}
+		if data, err := os.ReadFile(filepath.Join(dir, "catalog-info.yaml")); err != nil || !strings.Contains(string(data), "name: from-cli") {
+			t.Fatalf("dry-run wrote %q %v", data, err)
 		}
 	})
 
@@ -335,7 +365,7 @@ func compareRepo(t *testing.T, forge interface {
 	}
 }
 
-func assertCatalog(t *testing.T, p *platform, prefix, ref string) {
+func assertCatalog(t *testing.T, p *platform, ref string) {
 	t.Helper()
 	locs, err := p.store.CatalogLocations(context.Background(), "acme")
 	if err != nil {

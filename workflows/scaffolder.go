@@ -191,17 +191,17 @@ func bookkeeping(ctx workflow.Context) workflow.Context {
 }
 
 func (r *scaffoldRun) run(ctx workflow.Context) (ScaffoldProgress, error) {
-	err := workflow.ExecuteActivity(bookkeeping(ctx), scaffold.PrepareActivity, scaffold.PrepareInput{
+	prepare := scaffold.PrepareInput{
 		Tenant: r.in.Tenant, TaskID: r.in.TaskID, Source: r.in.Source, TemplatePath: r.in.TemplatePath, Values: r.in.Values,
-	}).Get(ctx, &r.plan)
-	if err != nil {
+	}
+	if r.in.DryRun {
+		return r.dryRun(ctx, prepare)
+	}
+	if err := workflow.ExecuteActivity(bookkeeping(ctx), scaffold.PrepareActivity, prepare).Get(ctx, &r.plan); err != nil {
 		return r.finish(ctx, err)
 	}
 	for _, s := range r.plan.Steps {
 		r.p.Steps = append(r.p.Steps, ScaffoldStep{ID: s.ID, Name: s.Name, Action: s.Action, Status: TaskOpen})
-	}
-	if r.in.DryRun {
-		return r.dryRun(ctx)
 	}
 	if err := r.acquire(ctx); err != nil {
 		return r.finish(ctx, err)
@@ -211,7 +211,7 @@ func (r *scaffoldRun) run(ctx workflow.Context) (ScaffoldProgress, error) {
 	r.log(ctx, "", "", fmt.Sprintf("Starting up task with %d steps", len(r.plan.Steps)))
 	r.tpl = newTemplating(r.plan.Integrations)
 	r.state = scaffold.NewRunState(r.in.TaskID, r.in.Values, r.in.Secrets, r.in.User)
-	err = r.steps(ctx)
+	err := r.steps(ctx)
 	if err == nil {
 		out, oerr := r.tpl.output(r.plan.Output, r.state.Context(nil, false))
 		if oerr != nil {
@@ -223,14 +223,16 @@ func (r *scaffoldRun) run(ctx workflow.Context) (ScaffoldProgress, error) {
 	return r.finish(ctx, err)
 }
 
-func (r *scaffoldRun) dryRun(ctx workflow.Context) (ScaffoldProgress, error) {
+// dryRun validates and renders in one activity: nothing to undo, nothing to
+// queue for.
+func (r *scaffoldRun) dryRun(ctx workflow.Context, prepare scaffold.PrepareInput) (ScaffoldProgress, error) {
 	r.stage(ctx, "dry-run")
 	var res scaffold.DryRunResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute, HeartbeatTimeout: heartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumAttempts: 3},
 	}), scaffold.DryRunActivity, scaffold.DryRunInput{
-		Tenant: r.in.Tenant, TaskID: r.in.TaskID, Plan: r.plan, Values: r.in.Values, Secrets: r.in.Secrets, User: r.in.User,
+		Tenant: r.in.Tenant, TaskID: r.in.TaskID, Prepare: prepare, Values: r.in.Values, Secrets: r.in.Secrets, User: r.in.User,
 		SaveAs: scaffold.SnapshotKey(r.in.TaskID, r.runID, 0, 0),
 	}).Get(ctx, &res)
 	if err != nil {
@@ -416,13 +418,20 @@ func (r *scaffoldRun) finish(ctx workflow.Context, err error) (ScaffoldProgress,
 		r.rollback(dctx)
 		r.p.Error = errorMessage(err)
 	}
-	if !r.in.DryRun && status == TaskCompleted {
-		if uerr := workflow.ExecuteActivity(bookkeeping(dctx), scaffold.UsageActivity, scaffold.UsageInput{Tenant: r.in.Tenant, TaskID: r.in.TaskID}).Get(dctx, nil); uerr != nil {
-			workflow.GetLogger(ctx).Error("could not record usage", "error", uerr)
+	if !r.in.DryRun {
+		if status == TaskCompleted {
+			if uerr := workflow.ExecuteActivity(bookkeeping(dctx), scaffold.UsageActivity, scaffold.UsageInput{Tenant: r.in.Tenant, TaskID: r.in.TaskID}).Get(dctx, nil); uerr != nil {
+				workflow.GetLogger(ctx).Error("could not record usage", "error", uerr)
+			}
+		}
+		r.release(dctx)
+		if cerr := workflow.ExecuteActivity(bookkeeping(dctx), scaffold.CleanupActivity, scaffold.CleanupInput{Tenant: r.in.Tenant, TaskID: r.in.TaskID, RunID: r.runID}).Get(dctx, nil); cerr != nil {
+			workflow.GetLogger(ctx).Warn("could not delete workspace snapshots", "error", cerr)
 		}
 	}
-	// The final status and the completion event go out together, before
-	// the store is told, so no reader sees "completed" without the event.
+	// The final status and the completion event go out together, after
+	// everything else the run does and before the store is told, so no
+	// reader sees "completed" without the event, or the event early.
 	r.p.Status = status
 	r.stage(dctx, status)
 	body := map[string]any{"message": "Run completed with status: " + status, "status": status}
@@ -437,10 +446,6 @@ func (r *scaffoldRun) finish(ctx workflow.Context, err error) (ScaffoldProgress,
 	r.event(dctx, "completion", body)
 	if !r.in.DryRun {
 		r.setStatus(dctx, status)
-		r.release(dctx)
-		if cerr := workflow.ExecuteActivity(bookkeeping(dctx), scaffold.CleanupActivity, scaffold.CleanupInput{Tenant: r.in.Tenant, TaskID: r.in.TaskID, RunID: r.runID}).Get(dctx, nil); cerr != nil {
-			workflow.GetLogger(ctx).Warn("could not delete workspace snapshots", "error", cerr)
-		}
 	}
 	switch status {
 	case TaskCancelled:

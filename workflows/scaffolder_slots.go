@@ -18,6 +18,9 @@ func ScaffolderSlots(ctx workflow.Context, st SlotsState) error {
 	if err := workflow.SetQueryHandler(ctx, QuerySlots, func() (SlotsState, error) { return st, nil }); err != nil {
 		return err
 	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchTenant.ValueSet(st.Tenant), SearchKind.ValueSet(KindScaffolder+"-slots")); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
+	}
 	acquire := workflow.GetSignalChannel(ctx, SignalSlotAcquire)
 	release := workflow.GetSignalChannel(ctx, SignalSlotRelease)
 	s := &slots{st: &st}

@@ -340,3 +340,40 @@ func seed(t *testing.T, gh *gitfake.GitHub, full, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestStepLogsHideSecrets(t *testing.T) {
+	a, _, _ := forges(t)
+	res, err := a.RunStep(context.Background(), StepInput{Tenant: "acme", TaskID: "t", StepID: "log", Action: "debug:log",
+		Input: map[string]any{"message": "token is s3cr3t-value"}, Secrets: map[string]string{"TOKEN": "s3cr3t-value"}})
+	if err != nil || len(res.Logs) != 1 || res.Logs[0] != "token is ***" {
+		t.Fatalf("logs %v %v", res.Logs, err)
+	}
+}
+
+// TestGitTemplateLocation: a location on a git host is found through the
+// integration's API, pinned to the commit at resolution, and read at that
+// commit even after the branch moves on.
+func TestGitTemplateLocation(t *testing.T) {
+	a, gh, _ := forges(t)
+	tmpl := "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: hello}\nspec:\n  steps:\n    - {id: log, action: debug:log, input: {message: v1}}\n"
+	seed(t, gh, "acme/templates", "hello/template.yaml", tmpl)
+	tp := a.templates()
+	loc := store.TemplateLocation{Type: "git", Target: "https://github.com/acme/templates", Ref: "main"}
+	t1, src, _, err := tp.Find(context.Background(), "acme", []store.TemplateLocation{loc}, "default", "hello")
+	if err != nil || t1.Path != "hello/template.yaml" || len(src.Commit) != 40 {
+		t.Fatalf("find: %v %+v", err, src)
+	}
+	_, _, err = gitprovider.PushFiles(context.Background(), gitprovider.PushSpec{URL: gh.CloneURL("acme/templates"), Username: "x-access-token",
+		Token: gh.Token(), Branch: "main", Files: map[string][]byte{"hello/template.yaml": []byte(strings.Replace(tmpl, "v1", "v2", 1))}, Message: "v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := (&Templates{Integrations: a.Integrations}).Open(context.Background(), "acme", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := FindIn(fsys, "default", "hello")
+	if old == nil || old.Spec.Steps[0].Input["message"] != "v1" {
+		t.Fatalf("pinned read %+v", old)
+	}
+}

@@ -8,12 +8,15 @@ import (
 	"github.com/rigger-platform/rigger/internal/scaffolder"
 )
 
-// DryRunInput is a dry run: the plan, the values and secrets, and where to
-// leave the resulting workspace for the API to return.
+// DryRunInput is a dry run: the template (as ScaffolderPrepare takes it),
+// the secrets and initiator, and where to leave the resulting workspace for
+// the API to return. Plan is filled in by ScaffolderDryRun itself (callers
+// of DryRun pass it).
 type DryRunInput struct {
 	Tenant  string            `json:"tenant"`
 	TaskID  string            `json:"taskId"`
-	Plan    Plan              `json:"plan"`
+	Prepare PrepareInput      `json:"prepare"`
+	Plan    Plan              `json:"-"`
 	Values  map[string]any    `json:"values"`
 	Secrets map[string]string `json:"secrets,omitempty"`
 	User    string            `json:"user,omitempty"`
@@ -41,14 +44,17 @@ type DryRunResult struct {
 	Workspace string         `json:"workspace"`
 }
 
-// ScaffolderDryRun runs a whole template in memory, in one activity: steps
-// without side effects (fetch, fs, debug, catalog:write) run for real on the
-// workspace, the others report the output they would have. Nothing leaves
-// the workspace, so a retry simply runs it again.
+// ScaffolderDryRun validates and runs a whole template in memory, in one
+// activity: steps without side effects (fetch, fs, debug, catalog:write)
+// run for real on the workspace, the others report the output they would
+// have. Nothing leaves the workspace, so a retry simply runs it again.
 func (a *Activities) ScaffolderDryRun(ctx context.Context, in DryRunInput) (DryRunResult, error) {
-	src, err := a.templates().Open(ctx, in.Tenant, in.Plan.Source)
+	src, err := a.templates().Open(ctx, in.Tenant, in.Prepare.Source)
 	if err != nil {
 		return DryRunResult{}, retryable(err)
+	}
+	if in.Plan, err = a.prepare(src, in.Prepare); err != nil {
+		return DryRunResult{}, err
 	}
 	res, ws, err := a.DryRun(ctx, in, src)
 	if err != nil {
@@ -112,7 +118,7 @@ func (a *Activities) DryRun(ctx context.Context, in DryRunInput, src fs.FS) (Dry
 				return res, ws, stepFailed(s, err)
 			}
 			for _, l := range x.Logs {
-				log(s.ID, "", "%s", l)
+				log(s.ID, "", "%s", redact(l, in.Secrets))
 			}
 			outs.Add(x.Output)
 		}

@@ -83,6 +83,10 @@ func (a *Activities) ScaffolderPrepare(ctx context.Context, in PrepareInput) (Pl
 	if err != nil {
 		return Plan{}, retryable(err)
 	}
+	return a.prepare(fsys, in)
+}
+
+func (a *Activities) prepare(fsys fs.FS, in PrepareInput) (Plan, error) {
 	data, err := fs.ReadFile(fsys, in.TemplatePath)
 	if err != nil {
 		return Plan{}, validation(fmt.Sprintf("template file %s: %v", in.TemplatePath, err))

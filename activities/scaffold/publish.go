@@ -148,13 +148,6 @@ func (a *Activities) undoPullRequest(ctx context.Context, u UndoInput, kind stri
 	return gitprovider.Classify(p.ClosePullRequest(ctx, repo, int(number), branch))
 }
 
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func trimGit(u string) string { return strings.TrimSuffix(u, ".git") }
 
 // parseRepoLoose reads host, owner and repo from a repoUrl without checking

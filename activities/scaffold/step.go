@@ -2,9 +2,11 @@ package scaffold
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 )
 
 // StepInput is one execution of a step (one iteration of `each`), with its
@@ -101,7 +103,10 @@ func (a *Activities) RunStep(ctx context.Context, in StepInput) (StepResult, err
 		}
 	}
 	if err := act.Run(ctx, a, x); err != nil {
-		return StepResult{}, err
+		return StepResult{}, redactErr(err, in.Secrets)
+	}
+	for i, l := range x.Logs {
+		x.Logs[i] = redact(l, in.Secrets)
 	}
 	res := StepResult{Output: x.Output, Workspace: in.Workspace, Logs: x.Logs, Undo: x.Undo, Attempt: attempt(ctx)}
 	if res.Output == nil {
@@ -123,4 +128,28 @@ func (a *Activities) ScaffolderUndo(ctx context.Context, in UndoInput) error {
 		return nil
 	}
 	return act.Undo(ctx, a, in)
+}
+
+// redact hides secret values in text that leaves the activity (logs and
+// errors end up in events and histories), as Backstage masks them in logs.
+func redact(s string, secrets map[string]string) string {
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
+
+func redactErr(err error, secrets map[string]string) error {
+	msg := err.Error()
+	if red := redact(msg, secrets); red != msg {
+		var app *temporal.ApplicationError
+		if errors.As(err, &app) {
+			return temporal.NewApplicationErrorWithOptions(redact(app.Message(), secrets), app.Type(), temporal.ApplicationErrorOptions{
+				NonRetryable: app.NonRetryable(), NextRetryDelay: app.NextRetryDelay()})
+		}
+		return errors.New(red)
+	}
+	return err
 }

@@ -45,7 +45,17 @@ type Templates struct {
 	trees map[string]*Workspace // url@commit
 	order []string              // trees, oldest first
 	heads map[string]headEntry  // url#ref -> commit
+	lists map[string]listEntry  // location -> its templates
 }
+
+type listEntry struct {
+	list []TemplateEntry
+	at   time.Time
+}
+
+// dirListTTL is how long a directory location's list of templates is
+// reused (a git location's is keyed by commit and never goes stale).
+const dirListTTL = 5 * time.Second
 
 type headEntry struct {
 	commit string
@@ -298,7 +308,11 @@ func (t *Templates) Find(ctx context.Context, tenant string, locs []store.Templa
 		if err != nil {
 			return nil, src, nil, fmt.Errorf("template location %s: %w", loc.Target, err)
 		}
-		tmpl, err := FindIn(fsys, namespace, name)
+		list, err := t.list(src, fsys)
+		if err != nil {
+			return nil, src, nil, fmt.Errorf("template location %s: %w", loc.Target, err)
+		}
+		tmpl, err := findIn(fsys, list, namespace, name)
 		if errors.Is(err, ErrTemplateNotFound) {
 			continue
 		}
@@ -307,12 +321,44 @@ func (t *Templates) Find(ctx context.Context, tenant string, locs []store.Templa
 	return nil, Source{}, nil, fmt.Errorf("%w: template:%s/%s is in none of the tenant's template locations", ErrTemplateNotFound, namespace, name)
 }
 
+// list returns the templates of a location through the cache.
+func (t *Templates) list(src Source, fsys fs.FS) ([]TemplateEntry, error) {
+	key := ""
+	switch src.Type {
+	case "dir":
+		key = "dir:" + src.Target
+	case "git":
+		key = "git:" + src.Target + "@" + src.Commit
+	}
+	t.mu.Lock()
+	e, ok := t.lists[key]
+	t.mu.Unlock()
+	if ok && key != "" && (src.Type == "git" || time.Since(e.at) < dirListTTL) {
+		return e.list, nil
+	}
+	list, err := ListTemplates(fsys)
+	if err != nil || key == "" {
+		return list, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lists == nil || len(t.lists) > 256 {
+		t.lists = map[string]listEntry{}
+	}
+	t.lists[key] = listEntry{list: list, at: time.Now()}
+	return list, nil
+}
+
 // FindIn parses the template namespace/name of one location.
 func FindIn(fsys fs.FS, namespace, name string) (*scaffolder.Template, error) {
 	list, err := ListTemplates(fsys)
 	if err != nil {
 		return nil, err
 	}
+	return findIn(fsys, list, namespace, name)
+}
+
+func findIn(fsys fs.FS, list []TemplateEntry, namespace, name string) (*scaffolder.Template, error) {
 	for _, e := range list {
 		if e.Name == name && strings.EqualFold(e.Namespace, namespace) {
 			data, err := fs.ReadFile(fsys, e.Path)
