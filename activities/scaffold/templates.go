@@ -98,6 +98,8 @@ func (t *Templates) Open(ctx context.Context, tenant string, src Source) (fs.FS,
 			return fs.Sub(ws.FS(), sub)
 		}
 		return ws.FS(), nil
+	case "drafts":
+		return t.openDrafts(ctx, tenant)
 	case "snapshot":
 		if t.Objects == nil {
 			return nil, errors.New("object storage is not configured")
@@ -317,6 +319,13 @@ func (t *Templates) Find(ctx context.Context, tenant string, locs []store.Templa
 			continue
 		}
 		return tmpl, src, fsys, err
+	}
+	// Last, the templates the assistant drafted and a tenant admin approved.
+	src := Source{Type: "drafts", Target: DraftsPrefix}
+	if fsys, err := t.Open(ctx, tenant, src); err == nil {
+		if tmpl, err := FindIn(fsys, namespace, name); err == nil {
+			return tmpl, src, fsys, nil
+		}
 	}
 	return nil, Source{}, nil, fmt.Errorf("%w: template:%s/%s is in none of the tenant's template locations", ErrTemplateNotFound, namespace, name)
 }
