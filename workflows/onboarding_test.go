@@ -50,16 +50,22 @@ type mockedEnv struct {
 	calls *calls
 }
 
-func newMockedEnv(t *testing.T, caps controlplane.Capabilities, failures map[string]error) *mockedEnv {
-	t.Helper()
+// newTenantEnv is a test environment with the tenant workflows and every
+// activity they call registered; tests mock the activities they need.
+func newTenantEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
-	env.RegisterWorkflowWithOptions(TenantOffboarding, workflowOptions(TenantOffboardingWorkflow))
+	RegisterTenant(env)
 	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
 		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
 		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
 	}
+	return env
+}
+
+func newMockedEnv(t *testing.T, caps controlplane.Capabilities, failures map[string]error) *mockedEnv {
+	t.Helper()
+	env := newTenantEnv()
 	c := &calls{}
 	mockAll(env, c, caps, failures)
 	return &mockedEnv{TestWorkflowEnvironment: env, calls: c}
@@ -236,13 +242,7 @@ func TestOnboardingCompensatesEachFailure(t *testing.T) {
 
 func TestOnboardingRetriesThenSucceeds(t *testing.T) {
 	attempts := 0
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
-	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
-		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
-		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
-	}
+	env := newTenantEnv()
 	c := &calls{}
 	// The database refuses twice with a retryable error, then works.
 	env.OnActivity(dbActs.TenantDBCreate, mock.Anything, mock.Anything).Return(
@@ -291,13 +291,7 @@ func TestOnboardingSkipsUnconfigured(t *testing.T) {
 }
 
 func TestOnboardingCancelledMidRunCompensates(t *testing.T) {
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(TenantOnboarding, workflowOptions(TenantOnboardingWorkflow))
-	for _, a := range []any{&controlplane.Activities{}, &tenantdb.Activities{}, &cache.Activities{}, &storage.Activities{},
-		&gitprovider.Activities{}, &kube.Activities{}, &argocd.Activities{}} {
-		env.RegisterActivityWithOptions(a, activity.RegisterOptions{SkipInvalidStructFunctions: true})
-	}
+	env := newTenantEnv()
 	c := &calls{}
 	// The git step is where the operator cancels: it blocks until the
 	// cancellation reaches it, as a real long push would.
