@@ -14,11 +14,14 @@ import (
 	"testing"
 	"time"
 
+	argoclient "github.com/argoproj/argo-cd/v2/pkg/client/clientset/versioned"
 	argofake "github.com/argoproj/argo-cd/v2/pkg/client/clientset/versioned/fake"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	kubefake "k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
 
 	"github.com/rigger-platform/rigger/activities/argocd"
 	"github.com/rigger-platform/rigger/activities/backup"
@@ -75,19 +78,21 @@ func testLogWriter(t testing.TB) io.Writer {
 
 // platform is one running Rigger: Temporal, database, worker and API.
 type platform struct {
-	t         testing.TB
-	temporal  *devtemporal.Server
-	client    client.Client
-	dbURL     string
-	store     *store.Store
-	deps      workers.Dependencies
-	cfg       config.Config
-	api       *httptest.Server
-	server    *api.Server
-	adminKey  string
-	redis     *redis.Client
-	kube      *kubefake.Clientset
-	argo      *argofake.Clientset
+	t        testing.TB
+	temporal *devtemporal.Server
+	client   client.Client
+	dbURL    string
+	store    *store.Store
+	deps     workers.Dependencies
+	cfg      config.Config
+	api      *httptest.Server
+	server   *api.Server
+	adminKey string
+	redis    *redis.Client
+	// kube and argo read the cluster as an administrator would; the worker
+	// has its own clients (deps.Kube, deps.Argo).
+	kube      kubernetes.Interface
+	argo      argoclient.Interface
 	storeDir  string
 	rolePfx   string
 	secretKey []byte
@@ -119,6 +124,15 @@ type platformOptions struct {
 	techdocsGit techdocsacts.GitAccess
 	// scaffold configures the scaffolder (git hosts, concurrency).
 	scaffold scaffoldOptions
+	// kube, when set, is a real Kubernetes API server: the worker talks to
+	// it as kube.worker (its service account), the test as kube.admin.
+	// Otherwise both are in-memory fakes.
+	kube *realKube
+}
+
+// realKube is a real cluster's credentials for the harness.
+type realKube struct {
+	admin, worker *rest.Config
 }
 
 func newPlatform(t testing.TB, o platformOptions) *platform {
@@ -162,15 +176,14 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.kube = kubefake.NewSimpleClientset()
-	p.argo = argofake.NewSimpleClientset()
+	workerKube, workerArgo := p.kubeClients(o.kube)
 	p.deps = workers.Dependencies{
 		TenantDB: &tenantdb.Activities{Pool: st.Pool, Secrets: sec, RolePrefix: p.rolePfx},
 		Cache:    &cache.Activities{Client: p.redis, Secrets: sec},
 		Storage:  &storage.Activities{Store: objects},
 		Git:      &gitprovider.Activities{},
-		Kube:     &kube.Activities{Client: p.kube},
-		Argo:     &argocd.Activities{Client: p.argo, Namespace: "argocd", PollInterval: 100 * time.Millisecond},
+		Kube:     &kube.Activities{Client: workerKube},
+		Argo:     &argocd.Activities{Client: workerArgo, Namespace: "argocd", PollInterval: 100 * time.Millisecond},
 	}
 	if o.git != nil {
 		p.deps.Git = o.git
@@ -207,6 +220,30 @@ func newPlatform(t testing.TB, o platformOptions) *platform {
 	p.api.Start()
 	t.Cleanup(p.api.Close)
 	return p
+}
+
+// kubeClients sets p.kube and p.argo and returns the worker's clients: the
+// same fakes, or a real cluster seen as the worker's service account.
+func (p *platform) kubeClients(real *realKube) (kubernetes.Interface, argoclient.Interface) {
+	if real == nil {
+		p.kube, p.argo = kubefake.NewSimpleClientset(), argofake.NewSimpleClientset()
+		return p.kube, p.argo
+	}
+	must := func(err error) {
+		if err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	var err error
+	p.kube, err = kubernetes.NewForConfig(real.admin)
+	must(err)
+	p.argo, err = argoclient.NewForConfig(real.admin)
+	must(err)
+	wk, err := kubernetes.NewForConfig(real.worker)
+	must(err)
+	wa, err := argoclient.NewForConfig(real.worker)
+	must(err)
+	return wk, wa
 }
 
 func (p *platform) startWorker() {
@@ -286,7 +323,7 @@ func allSettled(t api.TenantResponse) bool {
 
 // simulateArgoController plays ArgoCD's application controller: every
 // Application becomes Synced and Healthy after a delay.
-func simulateArgoController(t testing.TB, c *argofake.Clientset, after time.Duration) {
+func simulateArgoController(t testing.TB, c argoclient.Interface, after time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() {

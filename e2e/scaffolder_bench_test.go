@@ -194,4 +194,3 @@ func directRealRun(a *scaffold.Activities, src scaffold.Source, path, task strin
 	}
 	return a.ScaffolderCleanup(ctx, scaffold.CleanupInput{Tenant: "acme", TaskID: task, RunID: "r"})
 }
-
