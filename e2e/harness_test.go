@@ -333,6 +333,16 @@ func simulateArgoController(t testing.TB, c argoclient.Interface, after time.Dur
 			if err == nil {
 				for i := range apps.Items {
 					app := &apps.Items[i]
+					if app.DeletionTimestamp != nil {
+						// ArgoCD removes its finalizer once it has pruned
+						// the Application's resources (real clusters only:
+						// the fake deletes at once).
+						if len(app.Finalizers) > 0 {
+							app.Finalizers = nil
+							_, _ = c.ArgoprojV1alpha1().Applications("argocd").Update(ctx, app, metav1.UpdateOptions{})
+						}
+						continue
+					}
 					first, ok := seen[app.Name]
 					if !ok {
 						seen[app.Name] = time.Now()

@@ -153,8 +153,9 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 		"--kubeconfig="+kubeconfig,
 		"--leader-elect=false",
 		// What tests observe: namespaces that finish deleting, quotas with
-		// status, owner-reference cleanup, default service accounts.
-		"--controllers=namespace,resourcequota,garbagecollector,serviceaccount",
+		// status, owner-reference cleanup, default service accounts, and the
+		// aggregated admin/edit/view roles (empty without their controller).
+		"--controllers=namespace,resourcequota,garbagecollector,serviceaccount,clusterrole-aggregation",
 		"--secure-port=0",
 	); err != nil {
 		return nil, err
