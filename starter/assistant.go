@@ -63,17 +63,7 @@ func Assistant(ctx context.Context, c *Client, args []string, stdout, stderr io.
 	default:
 		err = usageError(fmt.Sprintf("unknown assistant command %q\n%s", args[0], assistantUsage))
 	}
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 2
-	default:
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 1
-	}
+	return exitCode(err, stderr)
 }
 
 func withTaskID(args []string, cmd string, fn func(id string) error) error {

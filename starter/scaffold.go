@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,17 +42,7 @@ func Scaffold(ctx context.Context, c *Client, args []string, stdout, stderr io.W
 	default:
 		err = usageError(fmt.Sprintf("unknown scaffold command %q (want run, dry-run, approve, reject or cancel)", args[0]))
 	}
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 2
-	default:
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 1
-	}
+	return exitCode(err, stderr)
 }
 
 // templateRef accepts "name", "namespace/name" or a full template ref.

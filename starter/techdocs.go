@@ -56,17 +56,7 @@ func TechDocs(ctx context.Context, c *Client, args []string, stdout, stderr io.W
 	default:
 		err = usageError(fmt.Sprintf("unknown techdocs command %q (want build or publish)\n%s", args[0], techdocsUsage))
 	}
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 2
-	default:
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 1
-	}
+	return exitCode(err, stderr)
 }
 
 // entityRefRE is a Backstage entity reference in its full form.

@@ -2,7 +2,6 @@ package starter
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,22 +35,8 @@ func Tenant(ctx context.Context, c *Client, args []string, stdout, stderr io.Wri
 	default:
 		err = usageError(fmt.Sprintf("unknown tenant command %q (want onboard, status, offboard or list)", args[0]))
 	}
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 2
-	default:
-		fmt.Fprintln(stderr, "rigger:", err)
-		return 1
-	}
+	return exitCode(err, stderr)
 }
-
-type usageError string
-
-func (u usageError) Error() string { return string(u) }
 
 type listFlag []string
 
