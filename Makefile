@@ -65,10 +65,15 @@ etcd:
 test-kube: services build kube-bins etcd
 	RIGGER_KUBE_BIN=$(KUBE_BIN) RIGGER_KUBE_REQUIRED=1 $(GO) test -count=1 -timeout 20m -run '^TestKube' -v ./e2e/ ./internal/kubetest/
 
-# Records a fresh onboarding history for the replay test (run after a
-# deliberate, versioned workflow change).
+# Records fresh histories of every workflow family for the replay test
+# (workflows/testdata/*_history.json; run after a deliberate, versioned
+# workflow change). The end-to-end tests that run each family record it
+# where the run finishes (assertReplays); the scaffolder, TechDocs and
+# assistant tests need the shared corpus (they skip without it).
+REPLAY_TESTS = TestOnboardAndOffboardEndToEnd|TestBillingExactlyOnce|TestBackupDrillRestoreEndToEnd|TestScaffolderEndToEnd|TestTechDocsEndToEnd|TestAssistantEndToEnd
 replay-record: services build
-	RIGGER_RECORD_HISTORY=1 $(GO) test -count=1 -run TestRecordOnboardingHistory ./e2e/
+	RIGGER_RECORD_HISTORY=1 $(GO) test -count=1 -timeout 30m -run '^($(REPLAY_TESTS))$$' ./e2e/
+	ls -l workflows/testdata/*_history.json
 
 bench: services build
 	$(GO) test -run '^$$' -bench . -skip BillingCycle1000Tenants -benchtime 1x -timeout 30m ./e2e/

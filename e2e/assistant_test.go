@@ -388,6 +388,7 @@ func TestAssistantEndToEnd(t *testing.T) {
 		if done.Status != workflows.AssistStatusDone || done.Result == nil || done.Result.Answer != answer || !strings.HasPrefix(answer, streamed) {
 			t.Fatalf("stream ended with %+v (streamed %q), events %v", done, streamed, events)
 		}
+		p.assertReplays(task.WorkflowID, "assistant_ask")
 		cites := done.Result.Citations
 		if len(cites) != 2 || !strings.HasPrefix(cites[0].Location, "default/component/mkdocs/user-guide/deploying-your-docs/") ||
 			cites[0].URL != "/docs/"+cites[0].Location {
@@ -485,6 +486,7 @@ func TestAssistantEndToEnd(t *testing.T) {
 		if code := p.callAs(aAdmin, "POST", "/v1/assistant/tasks/"+task.ID+"/reject", nil, nil); code != 409 {
 			t.Fatalf("deciding a finished task = %d, want 409", code)
 		}
+		p.assertReplays(task.WorkflowID, "assistant_draft")
 		// The committed template is one the scaffolder parses, validates
 		// and renders in a dry run.
 		r, err := storage.Scoped(objects, "docs-a").Get(context.Background(), v.Result.CommittedTo)

@@ -227,6 +227,10 @@ func TestBillingExactlyOnce(t *testing.T) {
 	if !maps.Equal(totals, want) {
 		t.Fatalf("invoiced %v, want %v", totals, want)
 	}
+	// The first cycle and one tenant's invoice child replay (before the
+	// re-runs below start later runs under the same IDs).
+	p.assertReplays(started.WorkflowID, "billing_cycle")
+	p.assertReplays(workflows.InvoiceWorkflowID(slugs[0], billedPeriod), "billing_invoice")
 	// Rendered into each tenant's storage and acknowledged by the webhook.
 	for slug, id := range ids {
 		for _, ext := range []string{".json", ".html"} {

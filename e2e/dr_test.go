@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rigger-platform/rigger/activities/backup"
@@ -214,6 +215,7 @@ func TestBackupDrillRestoreEndToEnd(t *testing.T) {
 	if n := scratchSchemas(t, p); len(n) != 0 {
 		t.Fatalf("verification left scratch schemas: %v", n)
 	}
+	p.assertReplays(started.WorkflowID, "backup")
 
 	// 2. A drill through the API: it restores and verifies, with RTO and RPO.
 	d1 := p.startDrill(t, slug)
@@ -232,6 +234,8 @@ func TestBackupDrillRestoreEndToEnd(t *testing.T) {
 	if n := scratchSchemas(t, p); len(n) != 0 {
 		t.Fatalf("the drill left scratch schemas: %v", n)
 	}
+	p.assertReplays(d1.WorkflowID, "dr_drill")
+	p.assertReplays(workflows.DrillTenantWorkflowID(d1.ID, slug), "dr_drill_tenant")
 
 	// 3. A restore through the API puts the backup back over changed data.
 	if _, err := p.store.Pool.Exec(ctx, `DELETE FROM `+pgx.Identifier{schema, "events"}.Sanitize()+` WHERE id > 10;
@@ -266,6 +270,7 @@ func TestBackupDrillRestoreEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the tenant role cannot write its restored schema: %v", err)
 	}
+	p.assertReplays(rs.WorkflowID, "restore") // before step 5 reuses the ID
 
 	// 4. Corrupt one data file of the backup: the next drill fails loudly.
 	dataDir := filepath.Join(p.storeDir, tenant.StoragePrefix(slug), "backups", br.BackupID, "data")
@@ -320,6 +325,24 @@ func TestBackupDrillRestoreEndToEnd(t *testing.T) {
 	if n := scratchSchemas(t, p); len(n) != 0 {
 		t.Fatalf("the failed restore left schemas: %v", n)
 	}
+
+	// 5b. The scheduled fan-out (as the schedule starts it, for one
+	// tenant) takes a fresh backup through a TenantBackup child. Its stamp
+	// must differ from step 1's (same minute: the child is not started).
+	for workflows.BackupStamp(time.Now()) == br.BackupID {
+		time.Sleep(time.Second)
+	}
+	fan, err := p.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.BackupsWorkflowID(workflows.BackupStamp(time.Now())),
+		TaskQueue: workflows.TaskQueueDR}, workflows.TenantBackupsWorkflow, workflows.TenantBackupsInput{Tenants: []string{slug}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fr workflows.TenantBackupsResult
+	if err := waitRun(t, p, fan.GetID(), fan.GetRunID(), &fr); err != nil || len(fr.BackedUp) != 1 || len(fr.Failed) != 0 || fr.Stamp == br.BackupID {
+		t.Fatalf("tenant backups: %+v %v", fr, err)
+	}
+	p.assertReplays(fan.GetID(), "backups")
+	p.assertReplays(workflows.BackupWorkflowID(slug, fr.Stamp), "backups_child")
 
 	// 6. Offboarding takes a verified final backup, kept outside the
 	// tenant's prefix, before removing anything.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rigger-platform/rigger/api"
 	"github.com/rigger-platform/rigger/internal/tenant"
+	"github.com/rigger-platform/rigger/workflows"
 )
 
 func onboardRequest(slug string) api.TenantRequest {
@@ -54,13 +55,14 @@ func TestOnboardAndOffboardEndToEnd(t *testing.T) {
 	if n := git.gh.Creates(repo); n != 1 {
 		t.Fatalf("repo created %d times", n)
 	}
-	p.assertReplays(first.WorkflowID)
+	p.assertReplays(first.WorkflowID, "onboarding")
 
 	if code := p.call("DELETE", "/v1/tenants/"+slug, nil, nil); code != http.StatusAccepted {
 		t.Fatalf("DELETE = %d", code)
 	}
 	p.waitStatus(slug, "deleted", 90*time.Second)
 	p.assertRemoved(slug)
+	p.assertReplays(workflows.OffboardWorkflowID(slug), "offboarding")
 	if git.gh.Exists(repo) {
 		t.Fatalf("config repo left behind")
 	}

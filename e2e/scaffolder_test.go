@@ -19,6 +19,7 @@ import (
 	"github.com/rigger-platform/rigger/api"
 	"github.com/rigger-platform/rigger/internal/store"
 	"github.com/rigger-platform/rigger/starter"
+	"github.com/rigger-platform/rigger/workflows"
 )
 
 // TestScaffolderEndToEnd runs the scaffolder through the API on the dev
@@ -185,6 +186,9 @@ func TestScaffolderEndToEnd(t *testing.T) {
 				id := p.startScaffold("acme", "template:default/"+c.name, values[c.name])
 				task := p.waitScaffoldStatus(id, store.TaskCompleted, 90*time.Second)
 				c.check(t, task)
+				if c.name == "go-backend-template" {
+					p.assertReplays(workflows.ScaffoldWorkflowID("acme", id), "scaffolder_run")
+				}
 				events := p.scaffoldEvents(id, 0)
 				if last := events[len(events)-1]; last["type"] != "completion" || !strings.Contains(fmt.Sprint(last["body"]), "completed") {
 					t.Fatalf("last event %v", last)
@@ -280,6 +284,7 @@ func TestScaffolderEndToEnd(t *testing.T) {
 		if code := p.call("POST", "/v1/runs/"+a+"/approve", nil, nil); code != http.StatusConflict {
 			t.Fatalf("approving a finished run = %d", code)
 		}
+		p.assertReplays(workflows.ScaffoldWorkflowID("acme", a), "scaffolder_approval")
 		// b got the slot; reject it: the repository it made is deleted.
 		p.waitScaffold(b, 60*time.Second, atApproval)
 		if !f.gh.Exists("acme/svc-b") {
@@ -292,6 +297,9 @@ func TestScaffolderEndToEnd(t *testing.T) {
 		if !strings.Contains(failed.State.Error, "rejected by bob: not now") || f.gh.Exists("acme/svc-b") {
 			t.Fatalf("rejected run: %q, repo exists %v", failed.State.Error, f.gh.Exists("acme/svc-b"))
 		}
+		// The rejected run rolled back its published repository (recorded
+		// before the retry below starts a new run under the same ID).
+		p.assertReplays(workflows.ScaffoldWorkflowID("acme", b), "scaffolder_rollback")
 		// Retry starts it again (same task ID); its events continue the old
 		// numbering.
 		before := p.scaffoldEvents(b, 0)
@@ -335,6 +343,10 @@ func TestScaffolderEndToEnd(t *testing.T) {
 		if !slices.Contains(types, "cancelled") || types[len(types)-1] != "completion" {
 			t.Fatalf("cancelled run's events %v", types)
 		}
+		p.assertReplays(workflows.ScaffoldWorkflowID("acme", c), "scaffolder_cancel")
+		// The tenant's slots workflow runs on: its history so far (every
+		// acquire and release of the runs above) replays too.
+		p.assertReplaysSoFar(workflows.ScaffoldSlotsWorkflowID("acme"), "scaffolder_slots")
 	})
 }
 

@@ -266,6 +266,7 @@ func TestTechDocsEndToEnd(t *testing.T) {
 	if n := p.runs(wfID); n != 1 {
 		t.Fatalf("%d runs of %s, want 1", n, wfID)
 	}
+	p.assertReplays(wfID, "techdocs_build")
 
 	// Served through the static route, to tenant A.
 	base := "/api/techdocs/static/docs/default/component/handbook/"

@@ -46,3 +46,14 @@ func RegisterScaffolder(r Registrar) {
 	r.RegisterWorkflowWithOptions(ScaffolderRun, workflowOptions(ScaffolderRunWorkflow))
 	r.RegisterWorkflowWithOptions(ScaffolderSlots, workflowOptions(ScaffolderSlotsWorkflow))
 }
+
+// RegisterAll registers every family, as a replayer of recorded histories
+// needs (a worker registers only the families of the queues it serves).
+func RegisterAll(r Registrar) {
+	RegisterTenant(r)
+	RegisterBilling(r)
+	RegisterDR(r)
+	RegisterAssistant(r)
+	RegisterScaffolder(r)
+	RegisterTechDocs(r)
+}

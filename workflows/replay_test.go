@@ -10,7 +10,8 @@ import (
 )
 
 // TestReplayRecordedHistories replays every history recorded from a real
-// dev-server run (testdata/*.json, written by `make replay-record`). A change
+// dev-server run (testdata/*_history.json, one or more per workflow family,
+// written by `make replay-record`), with every family registered. A change
 // to workflow code that would break running workflows fails here: guard such
 // changes with workflow.GetVersion and record a new history beside the old.
 func TestReplayRecordedHistories(t *testing.T) {
@@ -24,7 +25,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			RegisterTenant(r)
+			RegisterAll(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}
