@@ -60,10 +60,11 @@ func (a *Activities) loadTable(ctx context.Context, st storage.Store, m *Manifes
 // the same transaction lets COPY FREEZE write rows already frozen, sparing
 // the first VACUUM a rewrite of the whole table.
 func copyIn(ctx context.Context, tx pgx.Tx, file io.Reader, target string, t TableEntry, p *progress) error {
-	zr, err := newDecompressor(file)
+	dec, err := newDecompressor(file)
 	if err != nil {
 		return err
 	}
+	zr := &closeAfterRead{r: dec, close: dec.Close}
 	defer zr.Close()
 	table := ident(target, t.Name)
 	if _, err := tx.Exec(ctx, "TRUNCATE "+table); err != nil {
