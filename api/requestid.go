@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
@@ -38,6 +40,10 @@ func RequestID(ctx context.Context) string {
 // log returns the server logger with the request's ID and caller.
 func (s *Server) log(r *http.Request) *slog.Logger {
 	l := s.Logger.With("request_id", RequestID(r.Context()))
+	if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+		// Leads from a log line to the request's trace (tracing on).
+		l = l.With("trace_id", sc.TraceID().String())
+	}
 	if p := PrincipalFrom(r.Context()); p != nil {
 		if p.Admin {
 			l = l.With("principal", "admin")

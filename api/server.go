@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -39,6 +40,9 @@ type Server struct {
 	TechDocs TechDocsOptions
 	// Scaffolder configures the Backstage-compatible scaffolder routes.
 	Scaffolder ScaffolderOptions
+	// Tracer, when set, traces every request (see traced); nil when
+	// tracing is off.
+	Tracer trace.TracerProvider
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -113,7 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + r.Method + " " + r.URL.Path})
 	})
-	return withRequestID(mux)
+	return s.traced(withRequestID(mux))
 }
 
 // route registers a handler behind authentication, the route's access rule,
@@ -148,6 +152,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, need access, h http.H
 		s.idempotent(w, r, p, h)
 	}
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		nameSpan(r, pattern)
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {

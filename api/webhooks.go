@@ -52,6 +52,7 @@ type WebhookResponse struct {
 // withRequestID.
 func (s *Server) webhook(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		nameSpan(r, pattern)
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
@@ -71,12 +72,34 @@ func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.C
 
 // DialWithMetrics is Dial with the SDK's metrics sent to metrics.
 func DialWithMetrics(ctx context.Context, cfg config.Config, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
+	return DialInstrumented(ctx, cfg, logger, Instruments{Metrics: metrics})
+}
+
+// Instruments are what a client reports through; a nil field is left out.
+type Instruments struct {
+	// Metrics receives the SDK's metrics (see SDKMetrics).
+	Metrics client.MetricsHandler
+	// Tracer, when set, traces the client's calls and the workflows and
+	// activities of workers built from the client (see TracingInterceptor).
+	// Nil when tracing is off: then there is no interceptor at all.
+	Tracer trace.TracerProvider
+}
+
+// DialInstrumented is Dial with the SDK's metrics and traces.
+func DialInstrumented(ctx context.Context, cfg config.Config, logger *slog.Logger, in Instruments) (client.Client, error) {
 	opts, err := ClientOptions(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	if metrics != nil {
-		opts.MetricsHandler = metrics
+	if in.Metrics != nil {
+		opts.MetricsHandler = in.Metrics
+	}
+	if in.Tracer != nil {
+		ti, err := TracingInterceptor(in.Tracer)
+		if err != nil {
+			return nil, fmt.Errorf("tracing interceptor: %w", err)
+		}
+		opts.Interceptors = append(opts.Interceptors, ti)
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

@@ -49,7 +49,7 @@ func Start(c client.Client, deps Dependencies, opts Options) (stop func(), err e
 		}
 		w := worker.New(c, q, queueOptions(q, worker.Options{
 			Identity:                           opts.Identity,
-			Interceptors:                       []interceptor.WorkerInterceptor{&HeartbeatInterceptor{Interval: opts.HeartbeatInterval}},
+			Interceptors:                       []interceptor.WorkerInterceptor{&HeartbeatInterceptor{Interval: opts.HeartbeatInterval}, &TenantLogInterceptor{}},
 			WorkerStopTimeout:                  30 * time.Second,
 			EnableSessionWorker:                false,
 			MaxConcurrentActivityExecutionSize: 64,

@@ -46,10 +46,11 @@ const (
 func AssistantTask(ctx workflow.Context, in AssistantInput) (AssistantResult, error) {
 	r := &assistantRun{in: in, p: AssistantProgress{Tenant: in.Tenant, Type: in.Type, Status: AssistStatusRunning}}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (AssistantProgress, error) { return r.snapshot(), nil }); err != nil {
-		return AssistantResult{}, err
+		return AssistantResult{}, endRun(ctx, KindAssistant, err)
 	}
 	res, err := r.run(ctx)
-	return r.finish(ctx, res, err)
+	res, err = r.finish(ctx, res, err)
+	return res, endRun(ctx, KindAssistant, err)
 }
 
 type assistantRun struct {

@@ -102,7 +102,7 @@ func TenantBackup(ctx workflow.Context, in TenantBackupInput) (TenantBackupResul
 	}
 	t := newTracker(in.Slug, KindBackup, steps)
 	if err := t.register(ctx); err != nil {
-		return TenantBackupResult{}, err
+		return TenantBackupResult{}, endBackup(ctx, TenantBackupResult{}, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchTenant.ValueSet(in.Slug), SearchKind.ValueSet(KindBackup)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
@@ -111,17 +111,28 @@ func TenantBackup(ctx workflow.Context, in TenantBackupInput) (TenantBackupResul
 	switch {
 	case err == nil:
 		t.finish(ctx, "completed", nil)
-		return res, nil
+		return res, endBackup(ctx, res, nil)
 	case temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled):
 		t.finish(ctx, "cancelled", err)
-		return res, temporal.NewCanceledError("backup cancelled")
+		return res, endBackup(ctx, res, temporal.NewCanceledError("backup cancelled"))
 	}
 	t.finish(ctx, StepFailed, err)
 	msg, typ := describeErr(err)
 	if typ != ErrTypeBackupNotVerified && typ != ErrTypeDRInvalidInput {
 		typ = ErrTypeBackupFailed
 	}
-	return res, temporal.NewNonRetryableApplicationError(msg, typ, err)
+	return res, endBackup(ctx, res, temporal.NewNonRetryableApplicationError(msg, typ, err))
+}
+
+// endBackup counts a TenantBackup run twice: as a backup (MetricBackups,
+// skipped when a final backup found no data) and as a run (MetricRuns).
+func endBackup(ctx workflow.Context, res TenantBackupResult, err error) error {
+	outcome := outcomeOf(err)
+	if err == nil && res.Skipped != "" {
+		outcome = OutcomeSkipped
+	}
+	countOutcome(ctx, MetricBackups, outcome)
+	return endRun(ctx, KindBackup, err)
 }
 
 func tenantBackup(ctx workflow.Context, in TenantBackupInput, t *tracker) (TenantBackupResult, error) {
@@ -263,15 +274,16 @@ type BackupsProgress struct {
 func TenantBackups(ctx workflow.Context, in TenantBackupsInput) (TenantBackupsResult, error) {
 	f, err := newBackupFanout(ctx, in)
 	if err != nil {
-		return TenantBackupsResult{}, err
+		return TenantBackupsResult{}, endRun(ctx, KindBackup, err)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (BackupsProgress, error) { return f.progress(), nil }); err != nil {
-		return TenantBackupsResult{}, err
+		return TenantBackupsResult{}, endRun(ctx, KindBackup, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchKind.ValueSet(KindBackup)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
 	}
-	return f.run(ctx)
+	res, err := f.run(ctx)
+	return res, endRun(ctx, KindBackup, err)
 }
 
 type backupFanout struct {
@@ -490,7 +502,7 @@ var RestoreSteps = []string{StepRestoreLoad, StepRestoreVerify, StepRestoreSwap}
 func TenantRestore(ctx workflow.Context, in TenantRestoreInput) (TenantRestoreResult, error) {
 	t := newTracker(in.Slug, KindRestore, RestoreSteps)
 	if err := t.register(ctx); err != nil {
-		return TenantRestoreResult{}, err
+		return TenantRestoreResult{}, endRun(ctx, KindRestore, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchTenant.ValueSet(in.Slug), SearchKind.ValueSet(KindRestore)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
@@ -499,17 +511,17 @@ func TenantRestore(ctx workflow.Context, in TenantRestoreInput) (TenantRestoreRe
 	switch {
 	case err == nil:
 		t.finish(ctx, "restored", nil)
-		return res, nil
+		return res, endRun(ctx, KindRestore, nil)
 	case temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled):
 		t.finish(ctx, "cancelled", err)
-		return res, temporal.NewCanceledError("restore cancelled")
+		return res, endRun(ctx, KindRestore, temporal.NewCanceledError("restore cancelled"))
 	}
 	t.finish(ctx, StepFailed, err)
 	msg, typ := describeErr(err)
 	if typ != ErrTypeRestoreNotVerified && typ != ErrTypeDRInvalidInput {
 		typ = ErrTypeRestoreFailed
 	}
-	return res, temporal.NewNonRetryableApplicationError(msg, typ, err)
+	return res, endRun(ctx, KindRestore, temporal.NewNonRetryableApplicationError(msg, typ, err))
 }
 
 func tenantRestore(ctx workflow.Context, in TenantRestoreInput, t *tracker) (TenantRestoreResult, error) {

@@ -75,7 +75,7 @@ func notifyOptions(ctx workflow.Context) workflow.Context {
 func TenantInvoice(ctx workflow.Context, in TenantInvoiceInput) (TenantInvoiceResult, error) {
 	t := newTracker(in.Tenant, KindBilling, InvoiceSteps)
 	if err := t.register(ctx); err != nil {
-		return TenantInvoiceResult{}, err
+		return TenantInvoiceResult{}, endRun(ctx, KindBilling, err)
 	}
 	// The cycle sets tenant and kind when it starts the child; a run
 	// started otherwise sets them here (one visibility write fewer per
@@ -89,20 +89,25 @@ func TenantInvoice(ctx workflow.Context, in TenantInvoiceInput) (TenantInvoiceRe
 		}
 	}
 	res, step, err := invoice(ctx, in, t)
+	if res.Created {
+		// Issued by this run, whatever happens to rendering and notifying
+		// (a re-run finds it written and does not count it again).
+		inc(ctx, MetricBillingInvoices, nil)
+	}
 	if err == nil {
 		t.finish(ctx, "invoiced", nil)
-		return res, nil
+		return res, endRun(ctx, KindBilling, nil)
 	}
 	if temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled) {
 		t.finish(ctx, "cancelled", err)
-		return res, temporal.NewCanceledError("cancelled at step " + step)
+		return res, endRun(ctx, KindBilling, temporal.NewCanceledError("cancelled at step "+step))
 	}
 	t.finish(ctx, StepFailed, err)
 	msg, typ := summarize(err)
 	if typ == "" {
 		typ = ErrTypeInvoiceFailed
 	}
-	return res, temporal.NewNonRetryableApplicationError(step+": "+msg, typ, err)
+	return res, endRun(ctx, KindBilling, temporal.NewNonRetryableApplicationError(step+": "+msg, typ, err))
 }
 
 func invoice(ctx workflow.Context, in TenantInvoiceInput, t *tracker) (TenantInvoiceResult, string, error) {
@@ -185,20 +190,21 @@ func invoice(ctx workflow.Context, in TenantInvoiceInput, t *tracker) (TenantInv
 func BillingCycle(ctx workflow.Context, in BillingCycleInput) (BillingCycleResult, error) {
 	c, err := newCycle(ctx, in)
 	if err != nil {
-		return BillingCycleResult{}, err
+		return BillingCycleResult{}, endRun(ctx, KindBilling, err)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (BillingCycleProgress, error) { return c.progress(), nil }); err != nil {
-		return BillingCycleResult{}, err
+		return BillingCycleResult{}, endRun(ctx, KindBilling, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchKind.ValueSet(KindBilling)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
 	}
 	if end := c.period.End(); workflow.Now(ctx).Before(end) {
 		c.finish(ctx, StepFailed)
-		return c.result(), temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("period %s has not ended (it ends %s)", c.period, end.Format(time.RFC3339)), ErrTypeBillingPeriodOpen, nil)
+		return c.result(), endRun(ctx, KindBilling, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("period %s has not ended (it ends %s)", c.period, end.Format(time.RFC3339)), ErrTypeBillingPeriodOpen, nil))
 	}
-	return c.run(ctx)
+	res, err := c.run(ctx)
+	return res, endRun(ctx, KindBilling, err)
 }
 
 type cycle struct {

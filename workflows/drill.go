@@ -37,18 +37,18 @@ func DRDrillTenant(ctx workflow.Context, in DRDrillTenantInput) (DrillTenantResu
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
 	}
 	if err := tenant.ValidateSlug(in.Slug); err != nil || !DrillIDRE.MatchString(in.DrillID) {
-		return DrillTenantResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("invalid drill input: drill %q, tenant %q", in.DrillID, in.Slug), ErrTypeDRInvalidInput, err)
+		return DrillTenantResult{}, endRun(ctx, KindDrill, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("invalid drill input: drill %q, tenant %q", in.DrillID, in.Slug), ErrTypeDRInvalidInput, err))
 	}
 	res, err := drillTenant(ctx, in)
 	if err != nil || ctx.Err() != nil {
-		return res, temporal.NewCanceledError("drill of " + in.Slug + " cancelled")
+		return res, endRun(ctx, KindDrill, temporal.NewCanceledError("drill of "+in.Slug+" cancelled"))
 	}
 	if err := recordDrillResult(ctx, in.DrillID, res); err != nil {
 		msg, _ := describeErr(err)
-		return res, temporal.NewNonRetryableApplicationError("could not record the outcome: "+msg, ErrTypeDrillRecordingFailed, err)
+		return res, endRun(ctx, KindDrill, temporal.NewNonRetryableApplicationError("could not record the outcome: "+msg, ErrTypeDrillRecordingFailed, err))
 	}
-	return res, nil
+	return res, endRun(ctx, KindDrill, nil)
 }
 
 // drillTenant returns an error only when the run was cancelled; everything
@@ -157,15 +157,28 @@ type DrillProgress struct {
 func DRDrill(ctx workflow.Context, in DRDrillInput) (DrillReport, error) {
 	d, err := newDrill(ctx, in)
 	if err != nil {
-		return DrillReport{}, err
+		return DrillReport{}, endDrill(ctx, err)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (DrillProgress, error) { return d.progress(), nil }); err != nil {
-		return DrillReport{}, err
+		return DrillReport{}, endDrill(ctx, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchKind.ValueSet(KindDrill)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
 	}
-	return d.run(ctx)
+	rep, err := d.run(ctx)
+	return rep, endDrill(ctx, err)
+}
+
+// endDrill counts a DRDrill run as a drill (MetricDrills: a drill with a
+// failed tenant fails the run, so the run's error is the drill's outcome)
+// and as a run (MetricRuns). A drill that continues as new is counted when
+// its last run ends.
+func endDrill(ctx workflow.Context, err error) error {
+	var cont *workflow.ContinueAsNewError
+	if !errors.As(err, &cont) {
+		countOutcome(ctx, MetricDrills, outcomeOf(err))
+	}
+	return endRun(ctx, KindDrill, err)
 }
 
 type drill struct {

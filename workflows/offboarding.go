@@ -28,9 +28,10 @@ var OffboardingSteps = []string{StepMarkOffboarding, StepFinalBackup, StepArgoCD
 func TenantOffboarding(ctx workflow.Context, in OffboardingInput) (Progress, error) {
 	f := &offboarding{in: in, t: newTracker(in.Slug, KindOffboarding, OffboardingSteps)}
 	if err := f.setup(ctx); err != nil {
-		return f.t.snapshot(), err
+		return f.t.snapshot(), endRun(ctx, KindOffboarding, err)
 	}
-	return f.run(ctx)
+	p, err := f.run(ctx)
+	return p, endRun(ctx, KindOffboarding, err)
 }
 
 type offboarding struct {

@@ -38,9 +38,10 @@ var OnboardingSteps = []string{StepRecord, StepDatabase, StepCache, StepStorage,
 func TenantOnboarding(ctx workflow.Context, in OnboardingInput) (Progress, error) {
 	o := &onboarding{in: in, t: newTracker(in.Slug, KindOnboarding, OnboardingSteps)}
 	if err := o.setup(ctx); err != nil {
-		return o.t.snapshot(), err
+		return o.t.snapshot(), endRun(ctx, KindOnboarding, err)
 	}
-	return o.run(ctx)
+	p, err := o.run(ctx)
+	return p, endSaga(ctx, KindOnboarding, err, o.undo.rolledBack)
 }
 
 type onboarding struct {

@@ -36,9 +36,10 @@ import (
 func ScaffolderRun(ctx workflow.Context, in ScaffoldInput) (ScaffoldProgress, error) {
 	r := newScaffoldRun(ctx, in)
 	if err := r.setup(ctx); err != nil {
-		return r.p, err
+		return r.p, endRun(ctx, KindScaffolder, err)
 	}
-	return r.run(ctx)
+	p, err := r.run(ctx)
+	return p, endSaga(ctx, KindScaffolder, err, r.rolledBack)
 }
 
 // maxEvents bounds the event log kept in the workflow.
@@ -56,6 +57,9 @@ type scaffoldRun struct {
 	decision *ApprovalDecision
 	runID    string
 	holding  bool // holds a slot of the tenant's semaphore
+	// rolledBack: rollback undid at least one step and every undo
+	// succeeded (counted as RunCompensated).
+	rolledBack bool
 }
 
 type scaffoldUndo struct {
@@ -467,12 +471,14 @@ func (r *scaffoldRun) rollback(ctx workflow.Context) {
 		return
 	}
 	uctx := undoOptions(ctx)
+	r.rolledBack = true
 	for k := len(r.undo) - 1; k >= 0; k-- {
 		u := r.undo[k]
 		r.stage(ctx, "undo:"+u.in.StepID)
 		r.log(ctx, u.in.StepID, "", "Undoing step "+u.name)
 		if err := workflow.ExecuteActivity(uctx, scaffold.UndoActivity, u.in).Get(ctx, nil); err != nil {
 			r.log(ctx, u.in.StepID, "", "Could not undo step "+u.name+": "+errorMessage(err))
+			r.rolledBack = false
 			continue
 		}
 		if st := &r.p.Steps[u.index]; st.Status == TaskCompleted {

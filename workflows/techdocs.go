@@ -59,7 +59,7 @@ func techdocsOptions(ctx workflow.Context, startToClose time.Duration, attempts 
 func TechDocsBuild(ctx workflow.Context, in TechDocsBuildInput) (TechDocsBuildResult, error) {
 	d := &docsBuild{in: in, t: newTracker(in.Tenant, KindTechDocs, TechDocsSteps)}
 	if err := d.t.register(ctx); err != nil {
-		return TechDocsBuildResult{}, err
+		return TechDocsBuildResult{}, endRun(ctx, KindTechDocs, err)
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchTenant.ValueSet(in.Tenant), SearchKind.ValueSet(KindTechDocs)); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes failed", "error", err)
@@ -69,16 +69,16 @@ func TechDocsBuild(ctx workflow.Context, in TechDocsBuildInput) (TechDocsBuildRe
 	err := d.run(ctx)
 	if err == nil {
 		d.t.finish(ctx, d.res.Status, nil)
-		return d.res, nil
+		return d.res, endRun(ctx, KindTechDocs, nil)
 	}
 	cancelled := temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled)
 	d.cleanup(ctx, err, cancelled)
 	if cancelled {
 		d.t.finish(ctx, "cancelled", err)
-		return d.res, temporal.NewCanceledError("cancelled")
+		return d.res, endRun(ctx, KindTechDocs, temporal.NewCanceledError("cancelled"))
 	}
 	d.t.finish(ctx, store.TechDocsFailed, err)
-	return d.res, temporal.NewNonRetryableApplicationError("techdocs build failed: "+err.Error(), ErrTypeTechDocsBuildFailed, err)
+	return d.res, endRun(ctx, KindTechDocs, temporal.NewNonRetryableApplicationError("techdocs build failed: "+err.Error(), ErrTypeTechDocsBuildFailed, err))
 }
 
 type docsBuild struct {

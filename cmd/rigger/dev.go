@@ -69,8 +69,13 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	tracing, stopTracing, err := startTracing(ctx, cfg, logger, "rigger-dev")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	reg := ops.NewRegistry()
-	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg, tracing.Provider)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,7 @@ func runDev(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.
 	if err != nil {
 		return err
 	}
-	s.Registry = reg
+	s.Registry, s.Tracer = reg, tracing.Provider
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
@@ -46,8 +47,13 @@ func runWorker(ctx context.Context, cfg config.Config, logger *slog.Logger) erro
 		return err
 	}
 	defer st.Close()
+	tracing, stopTracing, err := startTracing(ctx, cfg, logger, "rigger-worker")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	reg := ops.NewRegistry()
-	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg, tracing.Provider)
 	if err != nil {
 		return err
 	}
@@ -88,8 +94,13 @@ func runAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	tracing, stopTracing, err := startTracing(ctx, cfg, logger, "rigger-api")
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	reg := ops.NewRegistry()
-	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg)
+	tc, closeMetrics, err := dialMetered(ctx, cfg, logger, reg, tracing.Provider)
 	if err != nil {
 		return err
 	}
@@ -99,7 +110,7 @@ func runAPI(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	s.Registry = reg
+	s.Registry, s.Tracer = reg, tracing.Provider
 	srv, err := serve(cfg.APIAddr, s.Handler(), logger)
 	if err == nil {
 		go s.RunMetering(ctx, time.Minute)
@@ -173,13 +184,14 @@ func shutdown(srv *http.Server) {
 	_ = srv.Shutdown(ctx)
 }
 
-// dialMetered connects to Temporal with the SDK's metrics on reg.
-func dialMetered(ctx context.Context, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry) (client.Client, func(), error) {
+// dialMetered connects to Temporal with the SDK's metrics on reg and, when
+// tracing is on (tp not nil), the tracing interceptor.
+func dialMetered(ctx context.Context, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, tp trace.TracerProvider) (client.Client, func(), error) {
 	mh, closer, err := workers.SDKMetrics(reg)
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, err := workers.DialWithMetrics(ctx, cfg, logger, mh)
+	tc, err := workers.DialInstrumented(ctx, cfg, logger, workers.Instruments{Metrics: mh, Tracer: tp})
 	if err != nil {
 		_ = closer.Close()
 		return nil, nil, err

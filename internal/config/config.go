@@ -122,6 +122,21 @@ type Config struct {
 	// provider as github.com or gitlab.com).
 	ScaffolderConcurrency  int
 	ScaffolderIntegrations string
+
+	// Tracing turns on OpenTelemetry traces (RIGGER_TRACING, default
+	// false: no exporter and no tracing interceptors, so nothing is spent
+	// on spans). When on, spans go over OTLP to OTLPEndpoint
+	// (OTEL_EXPORTER_OTLP_ENDPOINT, the collector's base URL; empty: the
+	// exporter's default, localhost:4318 or :4317) with OTLPProtocol
+	// (OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf, the default, or grpc),
+	// as service ServiceName (OTEL_SERVICE_NAME; empty: rigger-<command>).
+	// OTEL_SDK_DISABLED=true turns tracing off whatever RIGGER_TRACING says.
+	// The switch is Rigger's own so that OTEL_* variables set for other
+	// programs in the same environment never start an export by surprise.
+	Tracing      bool
+	OTLPEndpoint string
+	OTLPProtocol string
+	ServiceName  string
 }
 
 // Load reads the environment. It fails only on values that cannot be parsed
@@ -282,6 +297,26 @@ func Load() (Config, error) {
 	c.ScaffolderIntegrations = secret("RIGGER_SCAFFOLDER_INTEGRATIONS") // holds tokens
 	if c.ScaffolderConcurrency < 1 || c.ScaffolderConcurrency > 1000 {
 		errs = append(errs, "RIGGER_SCAFFOLDER_CONCURRENCY must be 1 to 1000")
+	}
+	// OTEL_SDK_DISABLED is OpenTelemetry's, shared with other programs:
+	// only "true" counts, as the specification says, and nothing fails.
+	c.Tracing = boolean("RIGGER_TRACING", false) && !strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true")
+	c.OTLPEndpoint = os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	c.OTLPProtocol = get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	c.ServiceName = os.Getenv("OTEL_SERVICE_NAME")
+	if c.Tracing {
+		// Checked only when Rigger exports: values meant for other
+		// programs must not stop it from starting.
+		switch c.OTLPProtocol {
+		case "http/protobuf", "grpc":
+		default:
+			errs = append(errs, fmt.Sprintf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not http/protobuf or grpc (http/json is not supported)", c.OTLPProtocol))
+		}
+		if c.OTLPEndpoint != "" {
+			if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				errs = append(errs, "OTEL_EXPORTER_OTLP_ENDPOINT: not an http(s) URL like http://collector:4318")
+			}
+		}
 	}
 	if q := os.Getenv("RIGGER_TASK_QUEUES"); q != "" {
 		for _, s := range strings.Split(q, ",") {
