@@ -169,12 +169,14 @@ func TestRiggerMetricsMatchDashboard(t *testing.T) {
 					t.Errorf("%s: the dashboard groups by %q, not a label of the exported series %v", use.metric, l, keys(labels))
 				}
 			}
-			for l, v := range use.matchers {
+			for l, vs := range use.matchers {
 				if _, ok := labels[l]; !ok {
 					t.Errorf("%s: the dashboard filters on %q, not a label of the exported series %v", use.metric, l, keys(labels))
 				}
-				if allowed := values[use.metric][l]; !slices.Contains(allowed, v) {
-					t.Errorf("%s: the dashboard filters on %s=%q, which the workflows never emit (they emit %v)", use.metric, l, v, allowed)
+				for _, v := range vs {
+					if allowed := values[use.metric][l]; !slices.Contains(allowed, v) {
+						t.Errorf("%s: the dashboard filters on %s=%q, which the workflows never emit (they emit %v)", use.metric, l, v, allowed)
+					}
 				}
 			}
 		}
@@ -216,17 +218,18 @@ func dashboardExprs(t *testing.T) []string {
 	return out
 }
 
-// metricUse is one metric in one expression: its equality matchers and the
-// labels of the aggregation around it.
+// metricUse is one metric in one expression: the values its equality and
+// regexp matchers accept (the dashboard's regexps are plain alternations,
+// `a|b`) and the labels of the aggregation around it.
 type metricUse struct {
 	metric   string
-	matchers map[string]string
+	matchers map[string][]string
 	groupBy  []string
 }
 
 var (
 	metricRE  = regexp.MustCompile(`\b(rigger_[a-z_]+)(\{([^}]*)\})?`)
-	matcherRE = regexp.MustCompile(`([a-zA-Z_]+)\s*=\s*"([^"]*)"`)
+	matcherRE = regexp.MustCompile(`([a-zA-Z_]+)\s*(=~|=)\s*"([^"]*)"`)
 	byRE      = regexp.MustCompile(`\bby\s*\(([^)]*)\)`)
 )
 
@@ -244,9 +247,13 @@ func riggerMetricUses(expr string) []metricUse {
 	}
 	var out []metricUse
 	for _, m := range metricRE.FindAllStringSubmatch(expr, -1) {
-		u := metricUse{metric: m[1], matchers: map[string]string{}, groupBy: groupBy}
+		u := metricUse{metric: m[1], matchers: map[string][]string{}, groupBy: groupBy}
 		for _, mm := range matcherRE.FindAllStringSubmatch(m[3], -1) {
-			u.matchers[mm[1]] = mm[2]
+			if mm[2] == "=~" {
+				u.matchers[mm[1]] = strings.Split(mm[3], "|")
+			} else {
+				u.matchers[mm[1]] = []string{mm[3]}
+			}
 		}
 		out = append(out, u)
 	}
