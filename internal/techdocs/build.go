@@ -46,7 +46,7 @@ type builder struct {
 	dirIndex map[string]*page
 	warns    []Warning
 	md       goldmark.Markdown
-	navTree  []shellNav // nav prepared once for navHTML
+	nav      *siteNav
 }
 
 func (b *builder) warn(w Warning) { b.warns = append(b.warns, w) }
@@ -242,13 +242,9 @@ func sortWalkOrder(files []*srcFile) {
 // render converts every page's Markdown, in parallel; results land in the
 // pages themselves so order stays deterministic.
 func (b *builder) render(ctx context.Context) error {
-	workers := b.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	work := make(chan *page)
 	var wg sync.WaitGroup
-	for range min(workers, max(len(b.pages), 1)) {
+	for range min(b.workers(), max(len(b.pages), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -280,6 +276,13 @@ feed:
 	return nil
 }
 
+func (b *builder) workers() int {
+	if b.opts.Workers > 0 {
+		return b.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 func (b *builder) renderPage(p *page) {
 	raw, err := readLimited(b.docsFS, p.Source, maxPageBytes)
 	if err != nil {
@@ -297,6 +300,7 @@ func (b *builder) renderPage(p *page) {
 		ps.html = []byte("<pre>" + escText(string(body)) + "</pre>\n")
 	}
 	p.content, p.toc, p.ids, p.h1 = ps.html, ps.toc, ps.ids, ps.h1
+	p.search = encodeSearch(searchEntries(p))
 }
 
 // finishPages settles titles, edit links and prev/next now that the nav is

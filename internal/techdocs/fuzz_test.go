@@ -93,7 +93,7 @@ func FuzzMkdocsYAML(f *testing.F) {
 		nav := b.buildNav()
 		b.fillNavTitles(nav)
 		_ = navPages(nav, b.files, map[string]bool{}, nil)
-		_, _ = shellNavFor(nav, b.pages[0], "__nav", 1)
+		_ = newSiteNav(nav, []string{""}).write(nil, b.pages[0].Source, "")
 		if d := time.Since(start); d > fuzzBudget {
 			t.Fatalf("config of %d bytes took %s", len(data), d)
 		}
@@ -110,4 +110,15 @@ func fakeBuilder(cfg config, pages ...string) *builder {
 		b.pages = append(b.pages, p)
 	}
 	return b
+}
+
+func FuzzCollapseSpace(f *testing.F) {
+	for _, s := range []string{"", " a  b\t\nc ", "\u00a0x\u2028y\u0085", "\xff \xfe", "日本 語  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
@@ -161,7 +160,7 @@ func lexerFor(lang string) chroma.Lexer {
 		l, _ := v.(chroma.Lexer)
 		return l
 	}
-	l := lexers.Get(lang)
+	l := lookupLexer(lang)
 	lexerCache.Store(lang, l)
 	return l
 }
@@ -195,23 +194,54 @@ func writeHighlighted(w util.BufWriter, code string, info fenceInfo) {
 
 // writeTokens writes chroma's tokens as Pygments does: a span per run of
 // one token class. It returns false (having written nothing) if the lexer
-// fails, so the caller can fall back to plain text.
-func writeTokens(w util.BufWriter, lexer chroma.Lexer, code string) bool {
-	it, err := chroma.Coalesce(lexer).Tokenise(nil, code)
+// fails, panics (chroma reports a broken rule that way) or runs away, so
+// the caller can fall back to plain text.
+func writeTokens(w util.BufWriter, lexer chroma.Lexer, code string) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	// Not chroma.Coalesce: it merges a runaway lexer's endless empty tokens
+	// without ever returning, where this loop can count them.
+	it, err := lexer.Tokenise(nil, code)
 	if err != nil {
 		return false
 	}
+	// A few lexers have a rule that matches empty text without changing
+	// state (JSONata's last rule is [a-zA-Z0-9_]*): chroma then emits empty
+	// tokens forever. Real output has at most a few tokens per character.
+	budget := 16*len(code) + 1000
 	var b strings.Builder
+	var run chroma.Token
+	flush := func() {
+		if run.Value == "" {
+			return
+		}
+		if cls := tokenClass(run.Type); cls == "" {
+			b.WriteString(escText(run.Value))
+		} else {
+			// Pygments closes spans before a newline only when the token
+			// ends with one; keeping the run whole matches it.
+			b.WriteString(`<span class="` + cls + `">` + escText(run.Value) + `</span>`)
+		}
+	}
 	for tok := it(); tok != chroma.EOF; tok = it() {
-		cls := tokenClass(tok.Type)
-		if cls == "" {
-			b.WriteString(escText(tok.Value))
+		if budget--; budget < 0 {
+			return false
+		}
+		if tok.Value == "" {
 			continue
 		}
-		// Pygments closes spans before a newline only when the token ends
-		// with one; keeping the token whole matches it.
-		b.WriteString(`<span class="` + cls + `">` + escText(tok.Value) + `</span>`)
+		// Runs split at 8 KiB, as chroma's coalescer splits them.
+		if tok.Type == run.Type && len(run.Value) < 8192 {
+			run.Value += tok.Value
+			continue
+		}
+		flush()
+		run = tok
 	}
+	flush()
 	_, _ = w.WriteString(b.String())
 	return true
 }

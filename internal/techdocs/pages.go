@@ -21,6 +21,7 @@ type page struct {
 	toc      []tocEntry
 	ids      idSet
 	content  []byte // rendered Markdown body
+	search   searchJSON
 	editURL  string
 	anchors  []anchorRef
 	warns    []Warning

@@ -5,7 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +16,15 @@ import (
 // it is relative, so the site works under any prefix the reader serves it
 // from.
 
-var shellTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+// The shell runs as two templates around the primary nav, which siteNav
+// splices in: passing it through the template copied the largest part of
+// every page once more.
+var shellHead, shellTail = func() (*template.Template, *template.Template) {
+	head, tail, _ := strings.Cut(shellSource, "{{/* nav */}}")
+	return template.Must(template.New("head").Parse(head)), template.Must(template.New("tail").Parse(tail))
+}()
+
+const shellSource = `<!doctype html>
 <html lang="en" class="no-js">
 <head>
 <meta charset="utf-8">
@@ -39,7 +47,7 @@ var shellTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <nav class="md-nav md-nav--primary" aria-label="Navigation" data-md-level="0">
 <label class="md-nav__title" for="__drawer">{{.SiteName}}</label>
 <ul class="md-nav__list" data-md-scrollfix>
-{{.NavHTML}}</ul>
+{{/* nav */}}</ul>
 </nav>
 </div></div>
 </div>
@@ -69,110 +77,18 @@ var shellTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 </html>
 {{define "toc"}}{{range .}}<li class="md-nav__item"><a href="{{.Href}}" class="md-nav__link">{{.Title}}</a>{{if .Children}}<nav class="md-nav" aria-label="{{.Title}}"><ul class="md-nav__list">
 {{template "toc" .Children}}</ul></nav>{{end}}</li>
-{{end}}{{end}}`))
+{{end}}{{end}}`
 
 type shellData struct {
 	SiteName, SiteDescription, PageTitle string
 	Base, Home                           string
 	RepoURL, RepoName                    string
 	CSS, JS                              []string
-	NavHTML                              template.HTML
 	TOC                                  []shellTOC
 	Content                              template.HTML
 	EditURL                              string
 	Prev, Next                           *shellLink
 	Copyright                            template.HTML
-}
-
-type shellNav struct {
-	source          string
-	external        bool
-	Title, Href, ID string
-	Section, Active bool
-	Level           int
-	Children        []shellNav
-}
-
-// navHTML renders the nav for page p (nil for 404.html). Page links are
-// base + URL (base leads to the site root), which costs one concatenation
-// per entry instead of a relative-path computation.
-func (b *builder) navHTML(nav []NavItem, p *page, base string) string {
-	if b.navTree == nil {
-		b.navTree, _ = shellNavFor(nav, nil, "__nav", 1)
-		markSources(b.navTree, nav)
-	}
-	var sb strings.Builder
-	sb.Grow(len(b.navTree) * 160)
-	cur := ""
-	if p != nil {
-		cur = p.Source
-	}
-	writeNavFor(&sb, b.navTree, cur, base)
-	return sb.String()
-}
-
-// markSources copies page sources onto the prepared nav so the active
-// entry can be found per page.
-func markSources(items []shellNav, nav []NavItem) {
-	for i := range items {
-		if i < len(nav) {
-			items[i].source = nav[i].Source
-			items[i].external = nav[i].External
-			markSources(items[i].Children, nav[i].Children)
-		}
-	}
-}
-
-func containsSource(items []shellNav, src string) bool {
-	for _, n := range items {
-		if n.source == src && src != "" || containsSource(n.Children, src) {
-			return true
-		}
-	}
-	return false
-}
-
-func writeNavFor(b *strings.Builder, items []shellNav, cur, base string) {
-	for _, n := range items {
-		title := escText(n.Title)
-		if n.Section {
-			active := containsSource(n.Children, cur)
-			cls, checked := "", ""
-			if active {
-				cls, checked = " md-nav__item--active", " checked"
-			}
-			id := escAttr(n.ID)
-			b.WriteString(`<li class="md-nav__item md-nav__item--nested` + cls + `"><input class="md-nav__toggle md-toggle" type="checkbox" id="` + id + `"` + checked +
-				`><label class="md-nav__link" for="` + id + `">` + title + `</label><nav class="md-nav" aria-label="` + escAttr(n.Title) + `" data-md-level="` + strconv.Itoa(n.Level) +
-				`"><label class="md-nav__title" for="` + id + `">` + title + "</label><ul class=\"md-nav__list\">\n")
-			writeNavFor(b, n.Children, cur, base)
-			b.WriteString("</ul></nav></li>\n")
-			continue
-		}
-		href := n.Href
-		if !n.external {
-			href = base + n.Href
-			if href == "" {
-				href = "./"
-			}
-		}
-		if cur != "" && n.source == cur {
-			b.WriteString(`<li class="md-nav__item md-nav__item--active"><a href="` + escAttr(safeHref(href)) + `" class="md-nav__link md-nav__link--active">` + title + "</a></li>\n")
-		} else {
-			b.WriteString(`<li class="md-nav__item"><a href="` + escAttr(safeHref(href)) + `" class="md-nav__link">` + title + "</a></li>\n")
-		}
-	}
-}
-
-// safeHref drops script and other executable URL schemes.
-func safeHref(h string) string {
-	l := strings.ToLower(strings.TrimSpace(h))
-	for _, bad := range []string{"javascript:", "vbscript:", "data:"} {
-		if strings.HasPrefix(l, bad) {
-			return "#"
-		}
-	}
-	return h
 }
 
 type shellTOC struct {
@@ -181,33 +97,6 @@ type shellTOC struct {
 }
 
 type shellLink struct{ Title, Href string }
-
-// shellNavFor renders the nav for the page at URL current ("" for the 404
-// page, which marks nothing active).
-func shellNavFor(items []NavItem, current *page, idPrefix string, level int) ([]shellNav, bool) {
-	var out []shellNav
-	anyActive := false
-	for i, it := range items {
-		n := shellNav{Title: it.Title, Level: level, ID: idPrefix + "_" + strconv.Itoa(i+1)}
-		switch {
-		case it.Children != nil || (it.URL == "" && it.Source == ""):
-			n.Section = true
-			n.Children, n.Active = shellNavFor(it.Children, current, n.ID, level+1)
-		case it.External:
-			n.Href = it.URL
-		default:
-			if current != nil {
-				n.Href = relURL(it.URL, current.URL)
-				n.Active = it.Source == current.Source
-			} else {
-				n.Href = it.URL // site-root relative; navHTML prefixes the page's base
-			}
-		}
-		anyActive = anyActive || n.Active
-		out = append(out, n)
-	}
-	return out, anyActive
-}
 
 // shellTOCFor nests the page's headings by level. Like mkdocs-material, a
 // leading h1 is the page title and not repeated: its children are the toc.
@@ -250,14 +139,21 @@ func nestTOC(toc []tocEntry, i int) ([]shellTOC, int) {
 	return out, i
 }
 
-func (b *builder) renderShell(p *page, nav []NavItem, content []byte, title string) ([]byte, error) {
-	base := "./"
-	if p != nil {
-		base = relURL("", p.URL)
+// pageBase is the relative path from page p (nil for 404.html) to the
+// site root, "" at the root.
+func pageBase(p *page) string {
+	if p == nil {
+		return ""
 	}
-	if base == "./" {
-		base = ""
+	if base := relURL("", p.URL); base != "./" {
+		return base
 	}
+	return ""
+}
+
+// renderShell renders page p's file into dst's memory.
+func (b *builder) renderShell(dst []byte, p *page, content []byte, title string) ([]byte, error) {
+	base := pageBase(p)
 	d := shellData{
 		SiteName:        b.cfg.SiteName,
 		SiteDescription: b.cfg.SiteDescription,
@@ -275,8 +171,9 @@ func (b *builder) renderShell(p *page, nav []NavItem, content []byte, title stri
 	for _, j := range b.cfg.ExtraJS {
 		d.JS = append(d.JS, b.assetHref(j, base))
 	}
-	d.NavHTML = template.HTML(b.navHTML(nav, p, base))
+	src := ""
 	if p != nil {
+		src = p.Source
 		d.TOC = shellTOCFor(p.toc)
 		d.EditURL = p.editURL
 		if p.prev != nil {
@@ -286,8 +183,12 @@ func (b *builder) renderShell(p *page, nav []NavItem, content []byte, title stri
 			d.Next = &shellLink{p.next.Title, relURL(p.next.URL, p.URL)}
 		}
 	}
-	var buf bytes.Buffer
-	if err := shellTemplate.Execute(&buf, d); err != nil {
+	buf := bytes.NewBuffer(slices.Grow(dst[:0], b.nav.size(base)+len(content)+4096))
+	if err := shellHead.Execute(buf, d); err != nil {
+		return nil, err
+	}
+	buf = bytes.NewBuffer(b.nav.write(buf.Bytes(), src, base))
+	if err := shellTail.Execute(buf, d); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

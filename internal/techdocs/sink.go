@@ -16,7 +16,8 @@ import (
 // Sink receives the built site one file at a time. Build calls Put from a
 // single goroutine, in sorted name order, only after rendering succeeded, so
 // an implementation can stream straight to object storage. name is a clean,
-// relative, slash-separated path ("a/b/index.html").
+// relative, slash-separated path ("a/b/index.html"). r is only valid until
+// Put returns: Build reuses the memory behind it.
 type Sink interface {
 	Put(ctx context.Context, name string, r io.Reader, size int64) error
 }

@@ -2,19 +2,14 @@ package techdocs
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
-
-	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/styles"
 )
 
 // themeCSS is the one stylesheet the site ships. Inside Backstage the
 // TechDocs reader drops the header and footer and applies its own theme to
 // the md-* classes, so this only has to make the site readable when opened
-// directly, plus the Pygments token colours for code (generated from a
-// chroma style, whose classes are Pygments' short names).
+// directly, plus the Pygments token colours for code (pygmentsCSS).
 var themeCSS = sync.OnceValue(func() string {
 	var b strings.Builder
 	b.WriteString(baseCSS)
@@ -23,30 +18,7 @@ var themeCSS = sync.OnceValue(func() string {
 		fmt.Fprintf(&b, ".tabbed-set>input:nth-child(%d):checked~.tabbed-content>.tabbed-block:nth-child(%d){display:block}\n", i, i)
 		fmt.Fprintf(&b, ".tabbed-set>input:nth-child(%d):checked~.tabbed-labels>label:nth-child(%d){border-color:currentColor}\n", i, i)
 	}
-	style := styles.Get("github")
-	var rules []string
-	for tt, cls := range chroma.StandardTypes {
-		if cls == "" {
-			continue
-		}
-		e := style.Get(tt)
-		var decl []string
-		if e.Colour.IsSet() {
-			decl = append(decl, "color:"+e.Colour.String())
-		}
-		if e.Bold == chroma.Yes {
-			decl = append(decl, "font-weight:bold")
-		}
-		if e.Italic == chroma.Yes {
-			decl = append(decl, "font-style:italic")
-		}
-		if len(decl) > 0 {
-			rules = append(rules, fmt.Sprintf(".highlight .%s{%s}", cls, strings.Join(decl, ";")))
-		}
-	}
-	sort.Strings(rules) // map order must not leak into the output
-	b.WriteString(strings.Join(rules, "\n"))
-	b.WriteString("\n")
+	b.WriteString(pygmentsCSS)
 	return b.String()
 })
 
