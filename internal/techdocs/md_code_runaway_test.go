@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	)
+)
 
 // TestRunawayLexerFallsBackToPlainText: chroma's JSONata lexer emits empty
 // tokens forever on some input; the page must still build, with that block
