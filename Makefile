@@ -63,7 +63,7 @@ etcd:
 	command -v etcd >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends etcd-server)
 
 test-kube: services build kube-bins etcd
-	RIGGER_KUBE_BIN=$(KUBE_BIN) RIGGER_KUBE_REQUIRED=1 $(GO) test -count=1 -timeout 20m -run '^TestKube' -v ./e2e/ ./internal/kubetest/
+	RIGGER_KUBE_BIN=$(KUBE_BIN) RIGGER_KUBE_REQUIRED=1 $(GO) test -count=1 -timeout 20m -run '^TestKube' -v ./e2e/
 
 # Records fresh histories of every workflow family for the replay test
 # (workflows/testdata/*_history.json; run after a deliberate, versioned
