@@ -437,27 +437,34 @@ func docsTenant(r *http.Request) (string, *apiError) {
 	return slug, nil
 }
 
-func (s *Server) serveTechDocsStatic(w http.ResponseWriter, r *http.Request) {
+// docsSite resolves what both TechDocs reader routes read: the caller's
+// tenant storage and the entity's site prefix in it.
+func (s *Server) docsSite(r *http.Request) (storage.Store, string, *apiError) {
 	slug, e := docsTenant(r)
 	if e != nil {
-		writeError(w, e)
-		return
+		return nil, "", e
 	}
 	ent, e := entityFromPath(r)
 	if e != nil {
-		writeError(w, e)
-		return
+		return nil, "", e
 	}
 	if s.TechDocs.Objects == nil {
-		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "TechDocs storage is not configured on this API"})
+		return nil, "", &apiError{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "TechDocs storage is not configured on this API"}
+	}
+	return storage.Scoped(s.TechDocs.Objects, slug), techdocsacts.SitePrefix(ent), nil
+}
+
+func (s *Server) serveTechDocsStatic(w http.ResponseWriter, r *http.Request) {
+	objects, prefix, e := s.docsSite(r)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
 	rel := r.PathValue("path")
 	if rel == "" || strings.HasSuffix(rel, "/") {
 		rel += "index.html"
 	}
-	key := techdocsacts.SitePrefix(ent) + rel
-	objects := storage.Scoped(s.TechDocs.Objects, slug)
+	key := prefix + rel
 	rc, err := objects.Get(r.Context(), key)
 	if errors.Is(err, storage.ErrNotFound) && path.Ext(rel) == "" {
 		// "guide" for the page at guide/index.html.
@@ -469,21 +476,12 @@ func (s *Server) serveTechDocsStatic(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveTechDocsMetadata(w http.ResponseWriter, r *http.Request) {
-	slug, e := docsTenant(r)
+	objects, prefix, e := s.docsSite(r)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	ent, e := entityFromPath(r)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if s.TechDocs.Objects == nil {
-		writeError(w, &apiError{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "TechDocs storage is not configured on this API"})
-		return
-	}
-	rc, err := storage.Scoped(s.TechDocs.Objects, slug).Get(r.Context(), techdocsacts.SitePrefix(ent)+techdocsacts.MetadataFile)
+	rc, err := objects.Get(r.Context(), prefix+techdocsacts.MetadataFile)
 	s.sendObject(w, r, rc, err, techdocsacts.MetadataFile)
 }
 
