@@ -349,14 +349,20 @@ func taskIDOf(wid string) string {
 	return workflows.AssistantTaskID(parts[1], parts[2])
 }
 
-func (s *Server) getAssistantTask(w http.ResponseWriter, r *http.Request) {
-	slug, wid, e := s.assistantTarget(r, store.ScopeRead)
+// readAssistantTask finds the caller's task (404 for another tenant's) and
+// reads it as GET returns it.
+func (s *Server) readAssistantTask(r *http.Request, scope string) (*taskReader, AssistantTaskResponse, *apiError) {
+	slug, wid, e := s.assistantTarget(r, scope)
 	if e != nil {
-		writeError(w, e)
-		return
+		return nil, AssistantTaskResponse{}, e
 	}
 	tr := &taskReader{s: s, slug: slug, wid: wid}
 	v, e := tr.view(r.Context())
+	return tr, v, e
+}
+
+func (s *Server) getAssistantTask(w http.ResponseWriter, r *http.Request) {
+	_, v, e := s.readAssistantTask(r, store.ScopeRead)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -381,18 +387,12 @@ const (
 // It ends when the task finishes or awaits approval. A client that drops
 // reconnects, or reads the task with GET.
 func (s *Server) streamAssistantTask(w http.ResponseWriter, r *http.Request) {
-	slug, wid, e := s.assistantTarget(r, store.ScopeRead)
+	tr, v, e := s.readAssistantTask(r, store.ScopeRead)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
 	ctx := r.Context()
-	tr := &taskReader{s: s, slug: slug, wid: wid}
-	v, e := tr.view(ctx)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -530,18 +530,12 @@ func (s *Server) decideAssistantTask(w http.ResponseWriter, r *http.Request, app
 // cancelAssistantTask requests cancellation; the model call in flight is
 // cancelled and nothing further is spent.
 func (s *Server) cancelAssistantTask(w http.ResponseWriter, r *http.Request) {
-	slug, wid, e := s.assistantTarget(r, store.ScopeRun)
+	tr, v, e := s.readAssistantTask(r, store.ScopeRun)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	ctx := r.Context()
-	tr := &taskReader{s: s, slug: slug, wid: wid}
-	v, e := tr.view(ctx)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	ctx, wid := r.Context(), tr.wid
 	if v.ClosedAt != nil {
 		writeError(w, errConflict(fmt.Sprintf("assistant task %s already ended (%s)", v.ID, v.Status)))
 		return
