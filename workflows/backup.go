@@ -328,42 +328,24 @@ func newBackupFanout(ctx workflow.Context, in TenantBackupsInput) (*backupFanout
 }
 
 func (f *backupFanout) run(ctx workflow.Context) (TenantBackupsResult, error) {
-	sel := workflow.NewSelector(ctx)
-	wait := func(limit int) {
-		for len(f.inFlight) > limit {
-			sel.Select(ctx)
-		}
+	end, err := fanOutLoop{
+		max: f.max, every: f.every, pageSize: drPageSize,
+		list:     func(limit int) ([]string, string, error) { return nextTenants(ctx, f.list, f.carry.After, limit) },
+		start:    func(sel workflow.Selector, slug string) { f.start(ctx, sel, slug) },
+		handled:  func() int { return f.handled },
+		inFlight: func() int { return len(f.inFlight) },
+	}.run(ctx)
+	switch end {
+	case fanOutListFailed:
+		f.status = StepFailed
+		msg, _ := describeErr(err)
+		return f.result(), temporal.NewApplicationErrorWithOptions("list tenants: "+msg, ErrTypeDRListFailed,
+			temporal.ApplicationErrorOptions{Cause: err, Details: []any{f.result()}})
+	case fanOutContinue:
+		cont := f.in
+		cont.Carry = &f.carry
+		return TenantBackupsResult{}, workflow.NewContinueAsNewError(ctx, TenantBackupsWorkflow, cont)
 	}
-	for ctx.Err() == nil {
-		page, next, err := nextTenants(ctx, f.list, f.carry.After, min(drPageSize, f.every-f.handled))
-		if err != nil && ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			wait(0)
-			f.status = StepFailed
-			msg, _ := describeErr(err)
-			return f.result(), temporal.NewApplicationErrorWithOptions("list tenants: "+msg, ErrTypeDRListFailed,
-				temporal.ApplicationErrorOptions{Cause: err, Details: []any{f.result()}})
-		}
-		for _, slug := range page {
-			if ctx.Err() != nil {
-				break
-			}
-			wait(f.max - 1)
-			f.start(ctx, sel, slug)
-		}
-		if next == "" || ctx.Err() != nil {
-			break
-		}
-		if f.handled >= f.every || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			wait(0)
-			cont := f.in
-			cont.Carry = &f.carry
-			return TenantBackupsResult{}, workflow.NewContinueAsNewError(ctx, TenantBackupsWorkflow, cont)
-		}
-	}
-	wait(0)
 	if ctx.Err() != nil {
 		f.status = "cancelled"
 		return f.result(), temporal.NewCanceledError("tenant backups cancelled")

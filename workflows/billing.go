@@ -248,55 +248,35 @@ func newCycle(ctx workflow.Context, in BillingCycleInput) (*cycle, error) {
 }
 
 func (c *cycle) run(ctx workflow.Context) (BillingCycleResult, error) {
-	sel := workflow.NewSelector(ctx)
-	// wait blocks until at most limit children are in flight: wait(max-1)
-	// frees a slot, wait(0) drains. Each Select runs one child's callback.
-	wait := func(limit int) {
-		for len(c.inFlight) > limit {
-			sel.Select(ctx)
-		}
-	}
 	c.setStage(ctx, "invoicing")
-	for {
-		if ctx.Err() != nil {
-			break
-		}
-		var page billingacts.ListTenantsResult
-		err := workflow.ExecuteActivity(listOptions(ctx), billActs.BillingListTenants, billingacts.ListTenantsInput{
-			Period: c.in.Period, After: c.carry.After, Limit: min(billingPageSize, c.every-c.handled),
-		}).Get(ctx, &page)
-		if err != nil && ctx.Err() != nil {
-			break // cancelled: reported below
-		}
-		if err != nil {
-			// Nothing more can be listed; children already started finish
-			// and are reported, then the cycle fails with the cause.
-			wait(0)
-			c.finish(ctx, StepFailed)
-			// The error carries the partial result as its details.
-			msg, _ := summarize(err)
-			return c.result(), temporal.NewApplicationErrorWithOptions("list tenants: "+msg, ErrTypeBillingListFailed,
-				temporal.ApplicationErrorOptions{Cause: err, Details: []any{c.result()}})
-		}
-		for _, tenant := range page.Tenants {
-			if ctx.Err() != nil {
-				break
-			}
-			wait(c.max - 1)
-			c.start(ctx, sel, tenant)
-		}
-		if page.Next == "" || ctx.Err() != nil {
-			break
-		}
-		if c.handled >= c.every || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			wait(0)
-			c.setStage(ctx, "continuing")
-			next := c.in
-			next.Carry = &c.carry
-			return BillingCycleResult{}, workflow.NewContinueAsNewError(ctx, BillingCycleWorkflow, next)
-		}
+	end, err := fanOutLoop{
+		max: c.max, every: c.every, pageSize: billingPageSize,
+		list: func(limit int) ([]string, string, error) {
+			var page billingacts.ListTenantsResult
+			err := workflow.ExecuteActivity(listOptions(ctx), billActs.BillingListTenants, billingacts.ListTenantsInput{
+				Period: c.in.Period, After: c.carry.After, Limit: limit,
+			}).Get(ctx, &page)
+			return page.Tenants, page.Next, err
+		},
+		start:    func(sel workflow.Selector, tenant string) { c.start(ctx, sel, tenant) },
+		handled:  func() int { return c.handled },
+		inFlight: func() int { return len(c.inFlight) },
+	}.run(ctx)
+	switch end {
+	case fanOutListFailed:
+		// Nothing more can be listed; the children already started have
+		// finished and are reported, and the cycle fails with the cause,
+		// the partial result as the error's details.
+		c.finish(ctx, StepFailed)
+		msg, _ := summarize(err)
+		return c.result(), temporal.NewApplicationErrorWithOptions("list tenants: "+msg, ErrTypeBillingListFailed,
+			temporal.ApplicationErrorOptions{Cause: err, Details: []any{c.result()}})
+	case fanOutContinue:
+		c.setStage(ctx, "continuing")
+		next := c.in
+		next.Carry = &c.carry
+		return BillingCycleResult{}, workflow.NewContinueAsNewError(ctx, BillingCycleWorkflow, next)
 	}
-	wait(0)
 	if err := ctx.Err(); err != nil {
 		c.finish(ctx, "cancelled")
 		return c.result(), temporal.NewCanceledError("billing cycle cancelled")

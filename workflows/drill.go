@@ -257,42 +257,24 @@ func (d *drill) run(ctx workflow.Context) (DrillReport, error) {
 		}
 	}
 
-	sel := workflow.NewSelector(ctx)
-	wait := func(limit int) {
-		for len(d.inFlight) > limit {
-			sel.Select(ctx)
-		}
-	}
-	for ctx.Err() == nil {
-		if d.list != nil && len(d.list) == 0 {
-			break // an empty sample
-		}
-		page, next, err := nextTenants(ctx, d.list, d.carry.After, min(drPageSize, d.every-d.handled))
-		if err != nil && ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			wait(0)
+	// An empty sample drills nothing.
+	if d.list == nil || len(d.list) > 0 {
+		end, err := fanOutLoop{
+			max: d.max, every: d.every, pageSize: drPageSize,
+			list:     func(limit int) ([]string, string, error) { return nextTenants(ctx, d.list, d.carry.After, limit) },
+			start:    func(sel workflow.Selector, slug string) { d.start(ctx, sel, slug) },
+			handled:  func() int { return d.handled },
+			inFlight: func() int { return len(d.inFlight) },
+		}.run(ctx)
+		switch end {
+		case fanOutListFailed:
 			return d.fail(ctx, "list tenants", err)
-		}
-		for _, slug := range page {
-			if ctx.Err() != nil {
-				break
-			}
-			wait(d.max - 1)
-			d.start(ctx, sel, slug)
-		}
-		if next == "" || ctx.Err() != nil {
-			break
-		}
-		if d.handled >= d.every || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			wait(0)
+		case fanOutContinue:
 			cont := d.in
 			cont.Tenants, cont.Carry = d.list, &d.carry
 			return DrillReport{}, workflow.NewContinueAsNewError(ctx, DRDrillWorkflow, cont)
 		}
 	}
-	wait(0)
 	if ctx.Err() != nil {
 		return d.finish(ctx, store.DrillCancelled)
 	}
