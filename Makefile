@@ -24,7 +24,7 @@ $(BIN)/rigger-devserver: FORCE
 
 FORCE:
 
-run: build
+run: services build
 	$(BIN)/rigger dev
 
 # Starts (installing if needed) PostgreSQL and Redis on this machine.
