@@ -61,23 +61,16 @@ func searchEntries(p *page) []searchDoc {
 		switch tt {
 		case html.StartTagToken:
 			name, hasAttr := z.TagName()
-			var id, class string
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				switch string(k) {
-				case "id":
-					id = string(v)
-				case "class":
-					class = string(v)
-				}
-			}
 			switch tag := string(name); {
-			case len(tag) == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6' && id != "":
-				cur = &section{id: id}
-				sections = append(sections, cur)
-				inHeading = true
-			case tag == "a" && class == "headerlink" && inHeading:
+			case isHeadingTag(tag):
+				// Only headings and links have attributes that matter: not
+				// reading the rest spares a string per highlighted token.
+				if id := tagAttr(z, hasAttr, "id"); id != "" {
+					cur = &section{id: id}
+					sections = append(sections, cur)
+					inHeading = true
+				}
+			case tag == "a" && inHeading && tagAttr(z, hasAttr, "class") == "headerlink":
 				skip++ // the pilcrow is not part of the heading's title
 			case tag == "script" || tag == "style":
 				skip++
@@ -85,7 +78,7 @@ func searchEntries(p *page) []searchDoc {
 		case html.EndTagToken:
 			name, _ := z.TagName()
 			switch tag := string(name); {
-			case len(tag) == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6':
+			case isHeadingTag(tag):
 				inHeading = false
 			case tag == "a" && skip > 0 && inHeading:
 				skip--
@@ -110,6 +103,24 @@ func searchEntries(p *page) []searchDoc {
 		out = append(out, searchDoc{Location: p.URL + "#" + s.id, Text: collapseSpace(s.text.String()), Title: collapseSpace(s.title.String())})
 	}
 	return out
+}
+
+func isHeadingTag(tag string) bool {
+	return len(tag) == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6'
+}
+
+// tagAttr is the value of the current start tag's last attribute called
+// key (the tokenizer's order, as the loop it replaces kept the last one).
+func tagAttr(z *html.Tokenizer, more bool, key string) string {
+	var val string
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		if string(k) == key {
+			val = string(v)
+		}
+	}
+	return val
 }
 
 // collapseSpace is strings.Join(strings.Fields(s), " ") without the slice
