@@ -268,9 +268,10 @@ func (a *Activities) TechDocsStage(ctx context.Context, in StageInput) (StageRes
 	if err != nil {
 		return StageResult{}, buildError(err)
 	}
+	_, staged := sink.staged()
 	out := StageResult{
 		Commit: res.Commit, Etag: built.Etag, SiteName: built.SiteName, Pages: len(built.Pages), Files: len(built.Files),
-		Bytes: sink.bytes, Warnings: len(built.Warnings), SourceBytes: res.Bytes,
+		Bytes: staged, Warnings: len(built.Warnings), SourceBytes: res.Bytes,
 	}
 	all := make([]string, len(built.Warnings))
 	for i, w := range built.Warnings {

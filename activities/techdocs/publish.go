@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rigger-platform/rigger/activities/storage"
 )
@@ -215,15 +216,29 @@ func Publish(ctx context.Context, s storage.Store, staging, live, etag string, p
 	return st, nil
 }
 
-// stagingSink streams a build into staging; Build calls Put in name order
-// with the metadata last, so a staged metadata file means a complete build.
+// stagingSink streams a build into staging. Build runs up to stagingPuts
+// Puts at once, and the metadata's last and alone, once every other file
+// is staged, so a staged metadata file still means a complete build. The
+// order of the other files does not matter: nothing reads staging before
+// Publish, which copies in its own order.
 type stagingSink struct {
 	store  storage.Store
 	prefix string
-	files  int
-	bytes  int64
-	onPut  func(files int, bytes int64)
+	// onPut is called under mu, so progress heartbeats go out one at a
+	// time with growing counts.
+	onPut func(files int, bytes int64)
+
+	mu    sync.Mutex
+	files int
+	bytes int64
 }
+
+// stagingPuts is how many files are uploaded at once: each Put is mostly a
+// round trip to object storage (or an fsync on the local backend), which
+// overlap well, while memory stays a few pages' worth.
+const stagingPuts = 8
+
+func (s *stagingSink) MaxConcurrentPuts() int { return stagingPuts }
 
 // sinkError marks a storage failure during a build, so it is told apart
 // from an error in the source.
@@ -237,12 +252,21 @@ func (s *stagingSink) Put(ctx context.Context, name string, r io.Reader, size in
 	if err := s.store.Put(ctx, s.prefix+name, cr, size, ContentType(name)); err != nil {
 		return &sinkError{err}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.files++
 	s.bytes += cr.n
 	if s.onPut != nil {
 		s.onPut(s.files, s.bytes)
 	}
 	return nil
+}
+
+// staged reports what was written.
+func (s *stagingSink) staged() (files int, bytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files, s.bytes
 }
 
 type countingReader struct {

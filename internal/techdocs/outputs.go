@@ -25,10 +25,10 @@ type output struct {
 
 const metadataFile = "techdocs_metadata.json"
 
-// write hands every file to the sink in name order, with
-// techdocs_metadata.json last: Backstage treats that file as "a site is
-// here", so a reader polling storage never finds metadata for a site whose
-// pages are still uploading.
+// write hands every file to the sink, in name order unless the sink takes
+// concurrent Puts, with techdocs_metadata.json last: Backstage treats that
+// file as "a site is here", so a reader polling storage never finds
+// metadata for a site whose pages are still uploading.
 func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Result) error {
 	outs := map[string]output{}
 	add := func(o output) {
@@ -85,36 +85,32 @@ func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Resu
 	}
 	shells := b.startShells(jobs)
 	defer shells.stop()
+	puts := newPutPool(ctx, sink)
 	for _, name := range names {
 		o, ok := outs[name]
 		if !ok {
 			continue // the metadata, written last
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if err := puts.ctx.Err(); err != nil {
+			puts.fail(err)
+			break
 		}
 		if o.shell != nil {
 			html, err := shells.next()
 			if err != nil {
-				return fmt.Errorf("techdocs: %s: %w", name, err)
+				puts.fail(fmt.Errorf("techdocs: %s: %w", name, err))
+				break
 			}
 			o.data = html
 		}
-		if o.src == nil {
-			if err := sink.Put(ctx, name, bytes.NewReader(o.data), int64(len(o.data))); err != nil {
-				return fmt.Errorf("techdocs: writing %s: %w", name, err)
-			}
-			if o.shell != nil {
-				shells.recycle(o.data)
-			}
-			continue
+		if !puts.run(func(ctx context.Context) error { return b.put(ctx, sink, o, shells, puts) }) {
+			break
 		}
-		sum, err := b.copyAsset(ctx, sink, o)
-		if err != nil {
-			return err
-		}
-		hashes = append(hashes, hashEntry{"file:" + o.src.Path, sum})
 	}
+	if err := puts.wait(); err != nil {
+		return err
+	}
+	hashes = append(hashes, puts.hashes...)
 	res.Etag = b.opts.Etag
 	if res.Etag == "" {
 		sort.Slice(hashes, func(i, j int) bool { return hashes[i].name < hashes[j].name })
@@ -134,6 +130,25 @@ func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Resu
 		return fmt.Errorf("techdocs: writing %s: %w", metadataFile, err)
 	}
 	res.Warnings = b.warns
+	return nil
+}
+
+// put hands one output to the sink; a docs file's hash joins puts.hashes.
+func (b *builder) put(ctx context.Context, sink Sink, o output, shells *shellQueue, puts *putPool) error {
+	if o.src != nil {
+		sum, err := b.copyAsset(ctx, sink, o)
+		if err != nil {
+			return err
+		}
+		puts.addHash(hashEntry{"file:" + o.src.Path, sum})
+		return nil
+	}
+	if err := sink.Put(ctx, o.name, bytes.NewReader(o.data), int64(len(o.data))); err != nil {
+		return fmt.Errorf("techdocs: writing %s: %w", o.name, err)
+	}
+	if o.shell != nil {
+		shells.recycle(o.data)
+	}
 	return nil
 }
 

@@ -10,10 +10,11 @@ type shellJob struct {
 }
 
 // shellQueue renders page shells on worker goroutines in the order the
-// writer takes them. Workers stay a bounded number of pages ahead of the
-// writer, so the sink (one goroutine, name order) rarely waits and a large
+// writer takes them (name order, one goroutine). Workers stay a bounded
+// number of pages ahead of the writer, so the sink rarely waits and a large
 // site is never held in memory whole. Every shell carries the whole nav,
-// so the writer hands written shells back to be rendered into again.
+// so written shells come back to be rendered into again; with a
+// ConcurrentSink they come back from several goroutines, in any order.
 type shellQueue struct {
 	results []chan shellResult
 	slots   chan struct{} // one per page rendered but not yet taken
@@ -88,7 +89,8 @@ func (q *shellQueue) next() ([]byte, error) {
 	return r.html, r.err
 }
 
-// recycle takes back a shell next returned, once the sink is done with it.
+// recycle takes back a shell next returned, once the sink is done with it;
+// any goroutine may call it.
 func (q *shellQueue) recycle(html []byte) {
 	select {
 	case q.free <- html[:0]:
