@@ -203,10 +203,14 @@ func writeTokens(w util.BufWriter, lexer chroma.Lexer, code string) (ok bool) {
 		}
 	}()
 	// Not chroma.Coalesce: it merges a runaway lexer's endless empty tokens
-	// without ever returning, where this loop can count them.
-	it, err := lexer.Tokenise(nil, code)
-	if err != nil {
-		return false
+	// without ever returning, where this loop can count them. tokenize
+	// yields chroma's tokens faster, or nil for a lexer it leaves to chroma.
+	it := tokenize(lexer, code)
+	if it == nil {
+		var err error
+		if it, err = lexer.Tokenise(nil, code); err != nil {
+			return false
+		}
 	}
 	// A few lexers have a rule that matches empty text without changing
 	// state (JSONata's last rule is [a-zA-Z0-9_]*): chroma then emits empty
