@@ -4,12 +4,14 @@
 #     page sites (ns/page flat = linear growth);
 #  2. whole-process wall time of `mkdocs build` (MkDocs 1.4 from Debian,
 #     default theme) against the Go builder as a binary on the same pages,
-#     printed with the ratio. Installs mkdocs when apt-get can; without it the
+#     printed with the ratio; a second MkDocs figure adds codehilite, so that
+#     MkDocs highlights code with Pygments as this builder (and techdocs-core)
+#     does. Installs mkdocs and Pygments when apt-get can; without mkdocs the
 #     comparison is skipped with a message.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v mkdocs >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-	(apt-get update -qq && apt-get install -y -qq mkdocs) >/dev/null 2>&1 || echo "note: could not install mkdocs; the comparison will be skipped"
+if ! { command -v mkdocs && /usr/bin/python3 -c 'import pygments'; } >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	(apt-get update -qq && apt-get install -y -qq mkdocs python3-pygments) >/dev/null 2>&1 || echo "note: could not install mkdocs; the comparison will be skipped"
 fi
 go test -run '^$' -bench 'BenchmarkBuild' -benchmem -timeout 20m .
 go test -run '^$' -bench 'BenchmarkVsMkDocs' -benchtime 1x -timeout 30m .
