@@ -2,6 +2,8 @@ package techdocs
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -54,6 +56,14 @@ func (p *putPool) run(put func(ctx context.Context) error) bool {
 	go func() {
 		defer p.wg.Done()
 		defer func() { <-p.slots }()
+		// A sink's panic on this goroutine would take the whole worker
+		// process down, other tenants' activities with it; inline, it
+		// would have reached the activity's own recovery.
+		defer func() {
+			if r := recover(); r != nil {
+				p.fail(fmt.Errorf("techdocs: sink panicked: %v\n%s", r, debug.Stack()))
+			}
+		}()
 		if err := put(p.ctx); err != nil {
 			p.fail(err)
 		}

@@ -231,3 +231,30 @@ func TestConcurrentOutputMatchesSequential(t *testing.T) {
 		})
 	}
 }
+
+// panicSink panics on one file's Put, as a buggy storage client might.
+type panicSink struct{ orderSink }
+
+func (s *panicSink) Put(ctx context.Context, name string, r io.Reader, size int64) error {
+	if name == s.fail {
+		panic("storage client bug")
+	}
+	return s.orderSink.Put(ctx, name, r, size)
+}
+
+// A panic on a Put goroutine must come back from Build as an error: left
+// alone it would end the worker process, and every tenant's activity in it.
+func TestConcurrentSinkPanicIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	generateSite(t, dir, 20)
+	sink := &panicSink{orderSink{limit: 4, fail: "section-00/page-0005/index.html"}}
+	_, err := buildWith(t, context.Background(), dir, sink)
+	if err == nil || !strings.Contains(err.Error(), "sink panicked: storage client bug") {
+		t.Fatalf("err = %v; want the sink's panic as an error", err)
+	}
+	for _, name := range sink.Names() {
+		if name == metadataFile {
+			t.Fatal("metadata written after a Put panicked")
+		}
+	}
+}
