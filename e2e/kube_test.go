@@ -86,12 +86,7 @@ func TestKubeDeployManifestsApplyServerSide(t *testing.T) {
 func TestKubeOnboardingOnRealCluster(t *testing.T) {
 	c := kubetest.ForTest(t)
 	ctx := context.Background()
-	installPrerequisites(t, c, false)
-	applyBase(t, c)
-	worker, err := c.ServiceAccount(ctx, "rigger", workerServiceAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
+	worker := deployWorker(t, c)
 	git := newGitFixture(t)
 	p := newPlatform(t, platformOptions{git: git.activities(), kube: &realKube{admin: c.Admin, worker: worker}})
 	slug := "kube-" + pgtest4()
@@ -157,12 +152,7 @@ func TestKubeOnboardingOnRealCluster(t *testing.T) {
 func TestKubeWorkerServiceAccountIsFenced(t *testing.T) {
 	c := kubetest.ForTest(t)
 	ctx := context.Background()
-	installPrerequisites(t, c, false)
-	applyBase(t, c)
-	cfg, err := c.ServiceAccount(ctx, "rigger", workerServiceAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := deployWorker(t, c)
 	admin, sa := kubeClient(t, c.Admin), kubeClient(t, cfg)
 	for _, name := range []string{"tenant-acme", "victim"} {
 		if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
@@ -298,11 +288,19 @@ func installPrerequisites(t *testing.T, c *kubetest.Cluster, monitoring bool) {
 	}
 }
 
-func applyBase(t *testing.T, c *kubetest.Cluster) {
+// deployWorker applies deploy/kubernetes/base as an operator would and
+// returns the credentials the worker runs with: its service account's.
+func deployWorker(t *testing.T, c *kubetest.Cluster) *rest.Config {
 	t.Helper()
+	installPrerequisites(t, c, false)
 	if err := kubetest.Apply(context.Background(), c.Admin, kustomize(t, filepath.Join("..", "deploy", "kubernetes", "base"))); err != nil {
 		t.Fatalf("apply deploy/kubernetes/base: %v", err)
 	}
+	cfg, err := c.ServiceAccount(context.Background(), "rigger", workerServiceAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func kustomize(t *testing.T, dir string) []*unstructured.Unstructured {
