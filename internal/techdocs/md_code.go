@@ -3,7 +3,6 @@ package techdocs
 import (
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/yuin/goldmark/ast"
@@ -204,17 +203,10 @@ func writeTokens(w util.BufWriter, lexer chroma.Lexer, code string) (ok bool) {
 		}
 	}()
 	// Not chroma.Coalesce: it merges a runaway lexer's endless empty tokens
-	// without ever returning, where this loop can count them. tokenize
-	// yields chroma's tokens faster, or nil for a lexer it leaves to chroma.
-	var it chroma.Iterator
-	if worthDriving(lexer, len(code)) {
-		it = tokenize(lexer, code)
-	}
-	if it == nil {
-		var err error
-		if it, err = lexer.Tokenise(nil, code); err != nil {
-			return false
-		}
+	// without ever returning, where this loop can count them.
+	it, err := tokens(lexer, code)
+	if err != nil {
+		return false
 	}
 	// A few lexers have a rule that matches empty text without changing
 	// state (JSONata's last rule is [a-zA-Z0-9_]*): chroma then emits empty
@@ -252,23 +244,6 @@ func writeTokens(w util.BufWriter, lexer chroma.Lexer, code string) (ok bool) {
 	flush()
 	_, _ = w.WriteString(b.String())
 	return true
-}
-
-// driveAfter is how much of a lexer's code chroma tokenizes itself before
-// tokenize takes over. tokenize's one-off setup per lexer (its own compile
-// of the states it enters, 1-2 ms) is worth about 50 lines of chroma's
-// tokenizing, so a language a site uses in a snippet or two is cheaper left
-// to chroma; the tokens are the same either way.
-const driveAfter = 2 << 10
-
-var lexerBytes sync.Map // chroma.Lexer → *atomic.Int64, code seen so far
-
-func worthDriving(l chroma.Lexer, n int) bool {
-	v, ok := lexerBytes.Load(l)
-	if !ok {
-		v, _ = lexerBytes.LoadOrStore(l, new(atomic.Int64))
-	}
-	return v.(*atomic.Int64).Add(int64(n)) > driveAfter
 }
 
 func tokenClass(t chroma.TokenType) string {

@@ -17,6 +17,35 @@ import (
 	"github.com/dlclark/regexp2/v2/syntax"
 )
 
+// tokens is lexer's token stream for code: from tokenize once the lexer
+// has seen enough code in this process to pay for tokenize's setup, from
+// chroma's own Tokenise before that and for lexers tokenize leaves alone.
+func tokens(lexer chroma.Lexer, code string) (chroma.Iterator, error) {
+	if worthDriving(lexer, len(code)) {
+		if it := tokenize(lexer, code); it != nil {
+			return it, nil
+		}
+	}
+	return lexer.Tokenise(nil, code)
+}
+
+// driveAfter is how much of a lexer's code chroma tokenizes itself before
+// tokenize takes over. tokenize's one-off setup per lexer (its own compile
+// of the states it enters, 1-2 ms) is worth about 50 lines of chroma's
+// tokenizing, so a language a site uses in a snippet or two is cheaper left
+// to chroma; the tokens are the same either way.
+const driveAfter = 2 << 10
+
+var lexerBytes sync.Map // chroma.Lexer → *atomic.Int64, code seen so far
+
+func worthDriving(l chroma.Lexer, n int) bool {
+	v, ok := lexerBytes.Load(l)
+	if !ok {
+		v, _ = lexerBytes.LoadOrStore(l, new(atomic.Int64))
+	}
+	return v.(*atomic.Int64).Add(int64(n)) > driveAfter
+}
+
 // tokenize is (*chroma.RegexLexer).Tokenise(nil, text), token for token
 // (TestTokenizeMatchesChroma*), only faster. chroma tries the rules of the
 // current state in order, and regexp2 gives every \G-anchored attempt a
