@@ -167,9 +167,10 @@ func (g GitAccess) resolve(ctx context.Context, rawURL, ref, commit string) (res
 	remote := git.NewRemote(memory.NewStorage(), &gitconfig.RemoteConfig{Name: "origin", URLs: []string{rawURL}})
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	lctx, guard := g.guardRedirects(lctx, rawURL)
 	refs, err := remote.ListContext(lctx, &git.ListOptions{Auth: g.auth(), PeelingOption: git.AppendPeeled})
 	if err != nil {
-		return resolved{}, gitError(rawURL, err)
+		return resolved{}, gitError(rawURL, guard.err(err))
 	}
 	byName := map[plumbing.ReferenceName]*plumbing.Reference{}
 	for _, r := range refs {
@@ -356,13 +357,14 @@ func (g GitAccess) cloneBounded(ctx context.Context, rawURL string, r resolved, 
 	} else {
 		opts.SingleBranch = false
 	}
-	_, err := git.PlainCloneContext(cctx, dir, false, opts)
+	gctx, guard := g.guardRedirects(cctx, rawURL)
+	_, err := git.PlainCloneContext(gctx, dir, false, opts)
 	close(done)
 	if over.Load() {
 		return 0, fmt.Errorf("%w: the clone of %s passed %d bytes", ErrSourceTooLarge, rawURL, limit)
 	}
 	if err != nil {
-		return 0, gitError(rawURL, err)
+		return 0, gitError(rawURL, guard.err(err))
 	}
 	n, err := dirSize(dir, limit)
 	if err != nil {
