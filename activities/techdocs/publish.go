@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/rigger-platform/rigger/activities/storage"
 )
 
@@ -25,7 +27,7 @@ import (
 //     invisible to readers). Publishing starts only from a complete staged
 //     build, so a build that fails or a worker that dies mid-build never
 //     touches the live site.
-//  2. Files are copied to their final keys in name order, and
+//  2. Files are copied to their final keys, several at a time, and
 //     techdocs_metadata.json — which Backstage treats as "a site is here" —
 //     last. Each object write is atomic (storage.Store.Put), so whenever a
 //     reader sees a metadata file, every file that metadata lists is there.
@@ -71,6 +73,13 @@ var ErrStagingMissing = errors.New("techdocs: staged build is missing")
 var ErrStagingIncomplete = errors.New("techdocs: staged build is incomplete")
 
 const maxMetadataBytes = 32 << 20
+
+// publishConcurrency is how many objects Publish copies (and then deletes)
+// at once. An object store answers each request in tens of milliseconds,
+// so a thousand-page site copied one file at a time would take most of a
+// minute; the order among the files does not matter, only that the
+// metadata goes last, after all of them.
+const publishConcurrency = 8
 
 // ReadMetadata reads and parses a site's techdocs_metadata.json at key.
 func ReadMetadata(ctx context.Context, s storage.Store, key string) (Metadata, error) {
@@ -139,7 +148,13 @@ func Publish(ctx context.Context, s storage.Store, staging, live, etag string, p
 	if err != nil {
 		return st, err
 	}
-	copyOne := func(name string) error {
+	total := len(files) + 1
+	var mu sync.Mutex // guards st and cleared
+	cleared := map[string]bool{}
+	copyOne := func(ctx context.Context, name string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		put := func() error {
 			rc, err := s.Get(ctx, staging+name)
 			if err != nil {
@@ -155,44 +170,52 @@ func Publish(ctx context.Context, s storage.Store, staging, live, etag string, p
 			// new one has to go first. This is the one case where a file of
 			// the previous version disappears before the new metadata is
 			// written; S3 never gets here.
+			mu.Lock()
 			removed := 0
 			for _, o := range current {
 				rel := strings.TrimPrefix(o.Key, live)
-				if !want[rel] && (strings.HasPrefix(name, rel+"/") || strings.HasPrefix(rel, name+"/")) {
+				if !want[rel] && !cleared[rel] && (strings.HasPrefix(name, rel+"/") || strings.HasPrefix(rel, name+"/")) {
 					if derr := s.Delete(ctx, o.Key); derr != nil {
+						mu.Unlock()
 						return derr
 					}
+					cleared[rel] = true
 					removed++
 				}
 			}
-			if removed > 0 {
-				st.Deleted += removed
-				err = put()
-			}
+			st.Deleted += removed
+			mu.Unlock()
+			err = put()
 		}
 		if err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		st.Copied++
 		st.Bytes += sizes[name]
+		if st.Copied%25 == 0 {
+			progress(st.Copied, total)
+		}
 		return nil
 	}
-	total := len(files) + 1
-	for i, name := range files {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(publishConcurrency)
+	for _, name := range files {
 		if name == MetadataFile {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		if err := copyOne(name); err != nil {
-			return st, fmt.Errorf("techdocs: publish %s: %w", name, err)
-		}
-		if i%25 == 0 {
-			progress(st.Copied, total)
-		}
+		g.Go(func() error {
+			if err := copyOne(gctx, name); err != nil {
+				return fmt.Errorf("techdocs: publish %s: %w", name, err)
+			}
+			return nil
+		})
 	}
-	if err := copyOne(MetadataFile); err != nil {
+	if err := g.Wait(); err != nil {
+		return st, err
+	}
+	if err := copyOne(ctx, MetadataFile); err != nil {
 		return st, fmt.Errorf("techdocs: publish %s: %w", MetadataFile, err)
 	}
 	progress(st.Copied, total)
@@ -202,13 +225,24 @@ func Publish(ctx context.Context, s storage.Store, staging, live, etag string, p
 	if err != nil {
 		return st, err
 	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(publishConcurrency)
 	for _, o := range current {
-		if !want[strings.TrimPrefix(o.Key, live)] {
-			if err := s.Delete(ctx, o.Key); err != nil {
-				return st, err
-			}
-			st.Deleted++
+		if want[strings.TrimPrefix(o.Key, live)] {
+			continue
 		}
+		g.Go(func() error {
+			if err := s.Delete(gctx, o.Key); err != nil {
+				return err
+			}
+			mu.Lock()
+			st.Deleted++
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return st, err
 	}
 	if _, err := s.DeletePrefix(ctx, staging); err != nil {
 		return st, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -389,5 +391,83 @@ func TestAtomicityCheckerCatchesMetadataFirst(t *testing.T) {
 	}
 	if len(w.violations) == 0 {
 		t.Fatal("metadata-first publishing was not caught")
+	}
+}
+
+// paced is a store whose site writes take a while, as an object store's
+// do; it records how many overlap and what was written before the
+// metadata.
+type paced struct {
+	storage.Store
+	live        string
+	inFlight    atomic.Int32
+	maxInFlight atomic.Int32
+	mu          sync.Mutex
+	written     []string
+	beforeMeta  []string // written when the metadata's write began
+	metaOverlap int32    // other writes in flight when it began
+}
+
+func (p *paced) Put(ctx context.Context, key string, r io.Reader, size int64, ct string) error {
+	if !strings.HasPrefix(key, p.live) {
+		return p.Store.Put(ctx, key, r, size, ct)
+	}
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
+	}
+	if strings.HasSuffix(key, "/"+MetadataFile) {
+		p.mu.Lock()
+		p.beforeMeta = slices.Clone(p.written)
+		p.metaOverlap = n - 1
+		p.mu.Unlock()
+	} else {
+		time.Sleep(5 * time.Millisecond)
+	}
+	err := p.Store.Put(ctx, key, r, size, ct)
+	p.mu.Lock()
+	p.written = append(p.written, strings.TrimPrefix(key, p.live))
+	p.mu.Unlock()
+	return err
+}
+
+// Publish copies several files at once, within its bound, and still
+// writes the metadata alone, after every file it lists.
+func TestPublishCopiesConcurrentlyMetadataLast(t *testing.T) {
+	ctx := context.Background()
+	objects := backends[0].new(t)
+	root := t.TempDir()
+	a := &Activities{Objects: objects, SourceRoot: root}
+	scoped := storage.Scoped(objects, "acme")
+	live := SitePrefix(testEntity)
+	site := maps.Clone(siteV1)
+	for i := range 40 {
+		site[fmt.Sprintf("docs/p%02d.md", i)] = fmt.Sprintf("# Page %d\n", i)
+	}
+	v := stage(t, a, root, "many", "cccc", site)
+	p := &paced{Store: scoped, live: live}
+	st, err := Publish(ctx, p, StagingPrefix(testEntity, "cccc"), live, v.Etag, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Copied != v.Files {
+		t.Fatalf("copied %d of %d files", st.Copied, v.Files)
+	}
+	if got := p.maxInFlight.Load(); got < 2 || got > publishConcurrency {
+		t.Fatalf("%d writes at once at most, want 2..%d", got, publishConcurrency)
+	}
+	m, err := ReadMetadata(ctx, scoped, live+MetadataFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, f := range m.Files {
+		if f != MetadataFile {
+			listed = append(listed, f)
+		}
+	}
+	slices.Sort(p.beforeMeta)
+	if p.metaOverlap != 0 || !slices.Equal(p.beforeMeta, listed) {
+		t.Fatalf("metadata written with %d writes in flight, after %d of the %d files it lists", p.metaOverlap, len(p.beforeMeta), len(listed))
 	}
 }
