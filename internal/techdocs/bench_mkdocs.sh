@@ -6,8 +6,12 @@
 #     default theme) against the Go builder as a binary on the same pages,
 #     printed with the ratio; a second MkDocs figure adds codehilite, so that
 #     MkDocs highlights code with Pygments as this builder (and techdocs-core)
-#     does. Installs mkdocs and Pygments when apt-get can; without mkdocs the
-#     comparison is skipped with a message.
+#     does. A third figure, "floor", is techdocs-floor: a process that only
+#     loads chroma and goldmark and compiles the site's lexers, which any
+#     builder on those libraries pays; "max" (MkDocs over floor) is the best
+#     ratio such a builder can reach on the machine. Installs mkdocs and
+#     Pygments when apt-get can; without mkdocs the comparison is skipped
+#     with a message.
 set -euo pipefail
 cd "$(dirname "$0")"
 if ! { command -v mkdocs && /usr/bin/python3 -c 'import pygments'; } >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
