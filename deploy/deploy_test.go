@@ -2,9 +2,10 @@ package deploy
 
 // Offline validation of everything under deploy/ and of docker-compose.yml:
 //
-//   - the kustomize base, both overlays and the monitoring component render
-//     with the kustomize Go API, and every object decodes STRICTLY (unknown or
-//     duplicate fields are errors) into its typed Kubernetes struct;
+//   - the kustomize base, both overlays and the monitoring and tracing
+//     components render with the kustomize Go API, and every object decodes
+//     STRICTLY (unknown or duplicate fields are errors) into its typed
+//     Kubernetes struct;
 //   - semantic rules: probes, resources, non-root hardening, task queues,
 //     references between objects, exact RBAC, env vars that exist in
 //     internal/config/config.go, secrets only through Secret references;
@@ -24,6 +25,7 @@ import (
 	"go/parser"
 	"go/token"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -346,11 +348,16 @@ func strictDecode(s *runtime.Scheme, doc []byte) (runtime.Object, *schema.GroupV
 	return ser.Decode(doc, nil, nil)
 }
 
-// render builds a kustomization directory and strictly decodes every object.
+// render builds a kustomization directory (relative to the repository, or
+// absolute) and strictly decodes every object.
 func render(t *testing.T, dir string, monitoring bool) []object {
 	t.Helper()
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	m, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join(root(t), filepath.FromSlash(dir)))
+	path := dir
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(root(t), filepath.FromSlash(dir))
+	}
+	m, err := k.Run(filesys.MakeFsOnDisk(), path)
 	if err != nil {
 		t.Fatalf("kustomize build %s: %v", dir, err)
 	}
@@ -388,21 +395,59 @@ func ofType[T runtime.Object](objs []object) []T {
 // Semantic checks shared by every rendering
 
 type renderCase struct {
-	dir        string
+	dir string
+	// components are added on top of dir, as an overlay of the operator's
+	// own would add them.
+	components []string
 	monitoring bool
 	production bool
+}
+
+func (rc renderCase) name() string {
+	n := filepath.Base(rc.dir)
+	for _, c := range rc.components {
+		n += "+" + filepath.Base(c)
+	}
+	return n
 }
 
 var renderCases = []renderCase{
 	{dir: "deploy/kubernetes/base"},
 	{dir: "deploy/kubernetes/overlays/dev"},
+	{dir: "deploy/kubernetes/overlays/dev", components: []string{"deploy/kubernetes/components/tracing"}},
 	{dir: "deploy/kubernetes/overlays/production", monitoring: true, production: true},
+}
+
+// renderCaseDir is the kustomization to build for rc: its dir, or a
+// temporary overlay of it with rc's components.
+func renderCaseDir(t *testing.T, rc renderCase) string {
+	t.Helper()
+	if len(rc.components) == 0 {
+		return rc.dir
+	}
+	// kustomize takes only relative paths to bases and components.
+	dir := t.TempDir()
+	rel := func(p string) string {
+		r, err := filepath.Rel(dir, filepath.Join(root(t), filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filepath.ToSlash(r)
+	}
+	kust := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - " + rel(rc.dir) + "\ncomponents:\n"
+	for _, c := range rc.components {
+		kust += "  - " + rel(c) + "\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kust), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func TestKustomizeRenders(t *testing.T) {
 	for _, rc := range renderCases {
-		t.Run(filepath.Base(rc.dir), func(t *testing.T) {
-			objs := render(t, rc.dir, rc.monitoring)
+		t.Run(rc.name(), func(t *testing.T) {
+			objs := render(t, renderCaseDir(t, rc), rc.monitoring)
 			counts := map[string]int{}
 			for _, o := range objs {
 				counts[o.gvk.Kind]++
@@ -429,6 +474,7 @@ func TestKustomizeRenders(t *testing.T) {
 			checkScaling(t, objs)
 			checkServices(t, objs)
 			checkNetworkPolicies(t, objs)
+			checkTracingEgress(t, objs)
 			checkRBAC(t, objs)
 			checkConfigMap(t, objs, rc)
 			if rc.monitoring {
@@ -916,6 +962,44 @@ func checkNetworkPolicies(t *testing.T, objs []object) {
 	}
 	if !defaultDeny || !apiIngress || !workerEgress || !dns {
 		t.Errorf("network policies: default deny %v, API ingress on 8080 %v, worker egress to 443 %v, DNS %v — want all", defaultDeny, apiIngress, workerEgress, dns)
+	}
+}
+
+// checkTracingEgress: with tracing on, every Rigger pod can reach the
+// collector's port through the NetworkPolicies (the base denies all egress
+// it does not name).
+func checkTracingEgress(t *testing.T, objs []object) {
+	t.Helper()
+	var data map[string]string
+	for _, cm := range ofType[*corev1.ConfigMap](objs) {
+		data = cm.Data
+	}
+	if data["RIGGER_TRACING"] != "true" {
+		return
+	}
+	u, err := url.Parse(data["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	if err != nil || u.Host == "" {
+		t.Fatalf("tracing on, but OTEL_EXPORTER_OTLP_ENDPOINT=%q is not a collector URL", data["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	}
+	port := map[string]int{"http": 80, "https": 443}[u.Scheme]
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	for _, d := range ofType[*appsv1.Deployment](objs) {
+		reach := false
+		for _, np := range ofType[*networkingv1.NetworkPolicy](objs) {
+			if !selects(&np.Spec.PodSelector, d.Spec.Template.Labels) {
+				continue
+			}
+			for _, eg := range np.Spec.Egress {
+				if allowsPort(eg.Ports, port) {
+					reach = true
+				}
+			}
+		}
+		if !reach {
+			t.Errorf("Deployment/%s traces to %s, but no NetworkPolicy lets it reach port %d", d.Name, u.Host, port)
+		}
 	}
 }
 
