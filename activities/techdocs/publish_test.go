@@ -364,15 +364,20 @@ func getString(ctx context.Context, s storage.Store, key string) (string, error)
 	return sb.String(), nil
 }
 
+// localPublish is a local store for the tests that need one backend: the
+// activities staging path sources under root, tenant acme's view of the
+// store, and testEntity's live prefix.
+func localPublish(t *testing.T) (a *Activities, root string, scoped storage.Store, live string) {
+	objects := backends[0].new(t)
+	root = t.TempDir()
+	return &Activities{Objects: objects, SourceRoot: root}, root, storage.Scoped(objects, "acme"), SitePrefix(testEntity)
+}
+
 // The checker above is able to fail: a publisher that writes the metadata
 // first (as a naive copy in any other order would) is caught.
 func TestAtomicityCheckerCatchesMetadataFirst(t *testing.T) {
 	ctx := context.Background()
-	objects := backends[0].new(t)
-	root := t.TempDir()
-	a := &Activities{Objects: objects, SourceRoot: root}
-	scoped := storage.Scoped(objects, "acme")
-	live := SitePrefix(testEntity)
+	a, root, scoped, live := localPublish(t)
 	stage(t, a, root, "v1", "aaaa", siteV1)
 	staging := StagingPrefix(testEntity, "aaaa")
 	w := &watched{Store: scoped, live: live}
@@ -435,11 +440,7 @@ func (p *paced) Put(ctx context.Context, key string, r io.Reader, size int64, ct
 // writes the metadata alone, after every file it lists.
 func TestPublishCopiesConcurrentlyMetadataLast(t *testing.T) {
 	ctx := context.Background()
-	objects := backends[0].new(t)
-	root := t.TempDir()
-	a := &Activities{Objects: objects, SourceRoot: root}
-	scoped := storage.Scoped(objects, "acme")
-	live := SitePrefix(testEntity)
+	a, root, scoped, live := localPublish(t)
 	site := maps.Clone(siteV1)
 	for i := range 40 {
 		site[fmt.Sprintf("docs/p%02d.md", i)] = fmt.Sprintf("# Page %d\n", i)
