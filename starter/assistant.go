@@ -131,17 +131,12 @@ func watchAssistant(ctx context.Context, c *Client, id string, stdout, stderr io
 
 // streamOnce reads the stream until its done event (returned) or its end.
 func streamOnce(ctx context.Context, c *Client, id string, printed *string, stdout, stderr io.Writer) (*api.AssistantTaskResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(c.BaseURL, "/")+"/v1/assistant/tasks/"+url.PathEscape(id)+"/stream", nil)
+	req, err := c.newRequest(ctx, "GET", "/v1/assistant/tasks/"+url.PathEscape(id)+"/stream", nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	req.Header.Set("Accept", "text/event-stream")
-	hc := &http.Client{} // no timeout: a stream lasts as long as the task
-	if c.HTTP != nil {
-		hc = &http.Client{Transport: c.HTTP.Transport}
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.streamClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach the Rigger API at %s: %w", c.BaseURL, err)
 	}

@@ -35,6 +35,27 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
+// newRequest is a request to the API at path (query included), with the
+// caller's key and, when the environment carries one, its trace context.
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	setTraceHeaders(req.Header)
+	return req, nil
+}
+
+// streamClient is for event streams: c's transport, no overall timeout (a
+// stream lasts as long as what it follows).
+func (c *Client) streamClient() *http.Client {
+	if c.HTTP != nil {
+		return &http.Client{Transport: c.HTTP.Transport}
+	}
+	return &http.Client{}
+}
+
 // Do sends a JSON request and decodes a JSON response into out.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) (int, error) {
 	var rd io.Reader
@@ -45,14 +66,13 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, rd)
+	req, err := c.newRequest(ctx, method, path, rd)
 	if err != nil {
 		return 0, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}

@@ -165,12 +165,11 @@ func followTask(ctx context.Context, c *Client, id string, out io.Writer) error 
 }
 
 func streamTaskOnce(ctx context.Context, c *Client, id string, after *int, out io.Writer) (done bool, status string, err error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v2/tasks/%s/eventstream?after=%d", strings.TrimRight(c.BaseURL, "/"), url.PathEscape(id), *after), nil)
+	req, err := c.newRequest(ctx, "GET", fmt.Sprintf("/v2/tasks/%s/eventstream?after=%d", url.PathEscape(id), *after), nil)
 	if err != nil {
 		return false, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.APIKey)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.streamClient().Do(req)
 	if err != nil {
 		return false, "", err
 	}
