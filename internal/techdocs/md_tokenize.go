@@ -417,6 +417,12 @@ type first struct {
 	bol      bool      // it matches only at the start of a line
 }
 
+// addChars adds the characters g can start with to f's.
+func (f *first) addChars(g first) {
+	f.chars[0] |= g.chars[0]
+	f.chars[1] |= g.chars[1]
+}
+
 // firstOf returns false where it cannot tell: back references,
 // conditionals, right-to-left matching.
 func firstOf(n *syntax.RegexNode) (f first, ok bool) {
@@ -457,8 +463,7 @@ func firstOf(n *syntax.RegexNode) (f first, ok bool) {
 			if !ok {
 				return f, false
 			}
-			f.chars[0] |= cf.chars[0]
-			f.chars[1] |= cf.chars[1]
+			f.addChars(cf)
 			f.bol = f.bol || f.empty && cf.bol // ^ counts only before any text
 			f.empty = f.empty && cf.empty
 			if !cf.nullable {
@@ -473,8 +478,7 @@ func firstOf(n *syntax.RegexNode) (f first, ok bool) {
 			if !ok {
 				return f, false
 			}
-			f.chars[0] |= cf.chars[0]
-			f.chars[1] |= cf.chars[1]
+			f.addChars(cf)
 			f.nullable = f.nullable || cf.nullable
 			f.empty = f.empty && cf.empty
 			f.bol = f.bol && cf.bol

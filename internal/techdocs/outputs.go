@@ -86,6 +86,15 @@ func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Resu
 	shells := b.startShells(jobs)
 	defer shells.stop()
 	puts := newPutPool(ctx, sink)
+	// Docs files are hashed as they are copied, possibly several at once;
+	// the order does not matter, the etag sorts them.
+	var assetMu sync.Mutex
+	var assets []hashEntry
+	addAsset := func(h hashEntry) {
+		assetMu.Lock()
+		assets = append(assets, h)
+		assetMu.Unlock()
+	}
 	for _, name := range names {
 		o, ok := outs[name]
 		if !ok {
@@ -103,14 +112,14 @@ func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Resu
 			}
 			o.data = html
 		}
-		if !puts.run(func(ctx context.Context) error { return b.put(ctx, sink, o, shells, puts) }) {
+		if !puts.run(func(ctx context.Context) error { return b.put(ctx, sink, o, shells, addAsset) }) {
 			break
 		}
 	}
 	if err := puts.wait(); err != nil {
 		return err
 	}
-	hashes = append(hashes, puts.hashes...)
+	hashes = append(hashes, assets...)
 	res.Etag = b.opts.Etag
 	if res.Etag == "" {
 		sort.Slice(hashes, func(i, j int) bool { return hashes[i].name < hashes[j].name })
@@ -133,14 +142,14 @@ func (b *builder) write(ctx context.Context, sink Sink, nav []NavItem, res *Resu
 	return nil
 }
 
-// put hands one output to the sink; a docs file's hash joins puts.hashes.
-func (b *builder) put(ctx context.Context, sink Sink, o output, shells *shellQueue, puts *putPool) error {
+// put hands one output to the sink; a docs file's hash goes to addAsset.
+func (b *builder) put(ctx context.Context, sink Sink, o output, shells *shellQueue, addAsset func(hashEntry)) error {
 	if o.src != nil {
 		sum, err := b.copyAsset(ctx, sink, o)
 		if err != nil {
 			return err
 		}
-		puts.addHash(hashEntry{"file:" + o.src.Path, sum})
+		addAsset(hashEntry{"file:" + o.src.Path, sum})
 		return nil
 	}
 	if err := sink.Put(ctx, o.name, bytes.NewReader(o.data), int64(len(o.data))); err != nil {

@@ -17,9 +17,8 @@ type putPool struct {
 	slots  chan struct{} // nil: inline
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	err    error
-	hashes []hashEntry // docs files' hashes, in no particular order
+	mu  sync.Mutex
+	err error
 }
 
 func newPutPool(ctx context.Context, sink Sink) *putPool {
@@ -80,12 +79,6 @@ func (p *putPool) fail(err error) {
 	}
 	p.mu.Unlock()
 	p.cancel()
-}
-
-func (p *putPool) addHash(h hashEntry) {
-	p.mu.Lock()
-	p.hashes = append(p.hashes, h)
-	p.mu.Unlock()
 }
 
 // wait returns once every Put has returned, with the first error.
