@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -441,11 +440,7 @@ func (p *paced) Put(ctx context.Context, key string, r io.Reader, size int64, ct
 func TestPublishCopiesConcurrentlyMetadataLast(t *testing.T) {
 	ctx := context.Background()
 	a, root, scoped, live := localPublish(t)
-	site := maps.Clone(siteV1)
-	for i := range 40 {
-		site[fmt.Sprintf("docs/p%02d.md", i)] = fmt.Sprintf("# Page %d\n", i)
-	}
-	v := stage(t, a, root, "many", "cccc", site)
+	v := stage(t, a, root, "many", "cccc", manyPages(40))
 	p := &paced{Store: scoped, live: live}
 	st, err := Publish(ctx, p, StagingPrefix(testEntity, "cccc"), live, v.Etag, nil)
 	if err != nil {
